@@ -1,0 +1,204 @@
+"""Metadata model of the registry service (SQLAlchemy 2, same code on SQLite and PostgreSQL).
+
+Blob bytes live in the blob store (see ``storage``); these tables say which registry and
+repository reference which content, so quota, deletion and garbage collection can be decided
+from metadata alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: DateTime(timezone=True)}
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ApiToken(Base):
+    """Control-plane token. Only a SHA-256 of the high-entropy token value is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Registry(Base):
+    """A registry: the namespace of its repositories and the owner of one credential.
+
+    Rows that belong to a registry are removed by ON DELETE CASCADE (SQLite enforces foreign
+    keys because the engine turns them on for every connection).
+
+    ``credential_version`` increases on every password reset; data-plane bearer tokens carry
+    the version they were issued under, so a reset invalidates them at once.
+    """
+
+    __tablename__ = "registries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(63), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    credential_version: Mapped[int] = mapped_column(Integer, default=1)
+    password_updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    storage_gb: Mapped[int] = mapped_column(Integer, default=10)
+    tag_immutability: Mapped[bool] = mapped_column(Boolean, default=False)
+    scan_on_push: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Repository(Base):
+    """``name`` is the path inside the registry (``my-app``, ``team/api``)."""
+
+    __tablename__ = "repositories"
+    __table_args__ = (UniqueConstraint("registry_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registry_id: Mapped[int] = mapped_column(ForeignKey("registries.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Blob(Base):
+    """Content known to the blob store (layers, configs and manifest bytes alike)."""
+
+    __tablename__ = "blobs"
+
+    digest: Mapped[str] = mapped_column(String(200), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RepositoryBlob(Base):
+    """A blob is visible in a repository once uploaded, mounted or referenced there."""
+
+    __tablename__ = "repository_blobs"
+
+    repository_id: Mapped[int] = mapped_column(
+        ForeignKey("repositories.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest: Mapped[str] = mapped_column(ForeignKey("blobs.digest"), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ScanStatus(enum.StrEnum):
+    NOT_SCANNED = "not_scanned"
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    UNSUPPORTED = "unsupported"
+
+
+class Manifest(Base):
+    """A manifest (image, index or other artifact) stored in a repository."""
+
+    __tablename__ = "manifests"
+    __table_args__ = (UniqueConstraint("repository_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id", ondelete="CASCADE"))
+    digest: Mapped[str] = mapped_column(ForeignKey("blobs.digest"))
+    media_type: Mapped[str] = mapped_column(String(255))
+    artifact_type: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    subject_digest: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    # config + layers for an image; the sum over children for an index
+    total_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    # descriptor fields kept for the referrers API
+    annotations: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    pushed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_pulled_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    pull_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    scan_status: Mapped[ScanStatus] = mapped_column(
+        Enum(ScanStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=ScanStatus.NOT_SCANNED,
+    )
+    scan_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    scan_summary: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    scanned_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+
+class ManifestReference(Base):
+    """What a manifest points at: its config, layers, or child manifests (for an index)."""
+
+    __tablename__ = "manifest_references"
+
+    manifest_id: Mapped[int] = mapped_column(
+        ForeignKey("manifests.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "config" | "layer" | "manifest"
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("repository_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(128))
+    manifest_id: Mapped[int] = mapped_column(ForeignKey("manifests.id", ondelete="CASCADE"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Upload(Base):
+    """An upload session; its bytes live in the blob store's upload area until committed."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id", ondelete="CASCADE"))
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what, when, from where. Keeps the registry name: it outlives the registry."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    registry_name: Mapped[str | None] = mapped_column(String(63), nullable=True, index=True)
+    time: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    source_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # "success" | "failure"
+    details: Mapped[dict | None] = mapped_column(JSON, nullable=True)
