@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -31,7 +32,7 @@ def utcnow() -> dt.datetime:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dt.datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar[dict] = {dt.datetime: DateTime(timezone=True)}
 
 
 class Project(Base):
@@ -144,7 +145,12 @@ class Manifest(Base):
     last_pulled_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     pull_count: Mapped[int] = mapped_column(BigInteger, default=0)
     scan_status: Mapped[ScanStatus] = mapped_column(
-        Enum(ScanStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            ScanStatus,
+            native_enum=False,
+            length=20,
+            values_callable=lambda members: [m.value for m in members],
+        ),
         default=ScanStatus.NOT_SCANNED,
     )
     scan_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

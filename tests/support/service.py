@@ -1,0 +1,154 @@
+"""A real `cloudraya-registry serve` process on a free loopback port, for tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.paths import require_tool, search_path
+from tests.support.ports import free_port
+
+STARTUP_TIMEOUT_S = 60.0
+SHUTDOWN_TIMEOUT_S = 20.0
+
+
+class ServiceStartError(AssertionError):
+    pass
+
+
+class RegistryService:
+    """Owns one service process. The port and data dir survive restarts, as on a real host."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        database_url: str | None = None,
+        token: str | None = None,
+        extra_args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        port: int | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.database_url = database_url
+        self.token = token or f"test-admin-{secrets.token_urlsafe(24)}"
+        self.extra_args = list(extra_args or [])
+        self.extra_env = dict(env or {})
+        self.port = port or free_port()
+        self.host = f"127.0.0.1:{self.port}"
+        self.url = f"http://{self.host}"
+        self.log_path = self.data_dir.parent / f"{self.data_dir.name}-service.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def command(self) -> list[str]:
+        cmd = [
+            require_tool("cloudraya-registry"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+        ]
+        if self.database_url:
+            cmd += ["--database-url", self.database_url]
+        return cmd + self.extra_args
+
+    def start(self) -> RegistryService:
+        if self.running:
+            return self
+        env = {**os.environ, "PATH": search_path(), **self.extra_env}
+        env["CLOUDRAYA_BOOTSTRAP_TOKEN"] = self.token
+        with self.log_path.open("ab") as log:
+            log.write(f"--- start {' '.join(self.command())}\n".encode())
+            log.flush()
+            self._process = subprocess.Popen(
+                self.command(), stdout=log, stderr=subprocess.STDOUT, env=env
+            )
+        self._wait_until_healthy()
+        return self
+
+    def _wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            assert self._process is not None
+            if self._process.poll() is not None:
+                raise ServiceStartError(
+                    f"service exited with code {self._process.returncode} during start-up:\n"
+                    + self.log_text()[-4000:]
+                )
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.kill()
+        raise ServiceStartError(
+            f"service not healthy after {STARTUP_TIMEOUT_S:.0f}s:\n" + self.log_text()[-4000:]
+        )
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def stop(self) -> int | None:
+        """SIGTERM and wait for a drained exit; returns the exit code."""
+        if self._process is None:
+            return None
+        if self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(timeout=SHUTDOWN_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        code = self._process.returncode
+        self._process = None
+        return code
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, no chance to clean up."""
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.wait()
+            self._process = None
+
+    def restart(self) -> RegistryService:
+        self.stop()
+        return self.start()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    # -- control plane -------------------------------------------------------------------
+    def api(self, token: str | None = None, timeout: float = 30.0) -> httpx.Client:
+        return httpx.Client(
+            base_url=f"{self.url}/api/v1",
+            headers={"Authorization": f"Bearer {token or self.token}"},
+            timeout=timeout,
+        )
+
+    def create_registry(self, name: str, **body: Any) -> dict[str, Any]:
+        with self.api() as api:
+            response = api.post("/registries", json={"name": name, **body})
+        assert response.status_code == 201, (response.status_code, response.text)
+        return response.json()
