@@ -1,0 +1,77 @@
+"""The ASGI application: control plane, data plane, health, errors and request logging."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+
+from cloudraya_registry import oci
+from cloudraya_registry.controlplane import API_PREFIX, control_plane_router
+from cloudraya_registry.errors import install_error_handlers
+from cloudraya_registry.request_log import RequestLogMiddleware
+from cloudraya_registry.state import ServiceState
+
+OPENAPI_PATH = f"{API_PREFIX}/openapi.json"
+API_DESCRIPTION = """\
+Control plane of the CloudRaya Container Registry service.
+
+Every request needs `Authorization: Bearer <api token>`; a token sees only its project's
+registries (another project's registry answers 404). Every error answers
+`{"error": {"code", "message", "details"?}}` with codes INVALID_ARGUMENT (400),
+UNAUTHORIZED (401), NOT_FOUND (404), ALREADY_EXISTS (409), FAILED_PRECONDITION (400/409),
+METHOD_NOT_ALLOWED (405) and INTERNAL (500). Times are RFC 3339 in UTC.
+"""
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+def create_app(state: ServiceState) -> FastAPI:
+    app = FastAPI(
+        title="CloudRaya Container Registry",
+        version="1.0.0",
+        description=API_DESCRIPTION,
+        openapi_url=OPENAPI_PATH,
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.service = state
+    install_error_handlers(app)
+    app.add_middleware(RequestLogMiddleware)
+
+    @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness")
+    def healthz() -> Health:
+        return Health(status="ok")
+
+    app.include_router(control_plane_router())
+    oci.mount(app, state)
+    app.openapi = lambda: _control_plane_openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _control_plane_openapi(app: FastAPI) -> dict[str, Any]:
+    """The document of the JSON API only; FastAPI's 422 entries are replaced by our 400s."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        schema["paths"] = {
+            path: item
+            for path, item in schema.get("paths", {}).items()
+            if path.startswith(API_PREFIX) or path == "/healthz"
+        }
+        for path_item in schema["paths"].values():
+            for operation in path_item.values():
+                operation.get("responses", {}).pop("422", None)
+        components = schema.get("components", {}).get("schemas", {})
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        app.openapi_schema = schema
+    return app.openapi_schema

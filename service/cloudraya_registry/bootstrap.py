@@ -1,0 +1,115 @@
+"""Turning a data directory (and optionally a database URL) into a ready ``ServiceState``.
+
+First start on an empty database: a default project and an admin API token. The token comes
+from ``CLOUDRAYA_BOOTSTRAP_TOKEN`` or is generated and written once to ``DATA_DIR/admin-token``
+(mode 0600); only its path is ever printed. The data-plane token signing key is created in the
+data directory on first start, also 0600.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from cloudraya_registry.db.migrate import upgrade_to_head
+from cloudraya_registry.db.models import Project
+from cloudraya_registry.db.session import Database
+from cloudraya_registry.security.api_tokens import (
+    add_token,
+    ensure_project,
+    find_token_owner,
+    generate_token,
+)
+from cloudraya_registry.state import ServiceState
+
+log = logging.getLogger("cloudraya_registry.bootstrap")
+
+BOOTSTRAP_TOKEN_ENV = "CLOUDRAYA_BOOTSTRAP_TOKEN"
+DEFAULT_PROJECT = "default"
+ADMIN_TOKEN_NAME = "admin"
+ADMIN_TOKEN_FILE = "admin-token"
+SIGNING_KEY_FILE = "token-signing.key"
+DATABASE_FILE = "registry.db"
+
+
+def default_database_url(data_dir: Path) -> str:
+    return f"sqlite:///{(data_dir / DATABASE_FILE).resolve()}"
+
+
+def prepare_data_dir(data_dir: Path) -> Path:
+    data_dir = Path(data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(data_dir, 0o700)
+    return data_dir
+
+
+def write_secret_file(path: Path, content: bytes) -> None:
+    """Create ``path`` with mode 0600 from the start (never briefly world-readable)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+
+
+def load_signing_key(data_dir: Path) -> bytes:
+    path = data_dir / SIGNING_KEY_FILE
+    if not path.exists():
+        write_secret_file(path, secrets.token_bytes(32).hex().encode())
+        log.info("created data-plane token signing key", extra={"path": str(path)})
+    key = bytes.fromhex(path.read_text().strip())
+    if len(key) < 32:
+        raise SystemExit(f"token signing key {path} is shorter than 32 bytes; remove it to renew")
+    return key
+
+
+def bootstrap_admin(db: Database, data_dir: Path) -> None:
+    """Create the default project and admin token on the first start of a database."""
+    env_token = os.environ.get(BOOTSTRAP_TOKEN_ENV, "").strip()
+    with db.write() as session:
+        if session.scalar(
+            select(func.count()).select_from(Project).where(Project.name == DEFAULT_PROJECT)
+        ):
+            if env_token and find_token_owner(session, env_token) is None:
+                log.warning(
+                    f"{BOOTSTRAP_TOKEN_ENV} is ignored: the database was initialised before; "
+                    "create more tokens with `cloudraya-registry token create`"
+                )
+            return
+        project = ensure_project(session, DEFAULT_PROJECT)
+        token = env_token or generate_token()
+        add_token(session, project, ADMIN_TOKEN_NAME, token)
+    if env_token:
+        log.info(f"admin API token taken from {BOOTSTRAP_TOKEN_ENV}")
+        return
+    path = data_dir / ADMIN_TOKEN_FILE
+    path.unlink(missing_ok=True)
+    write_secret_file(path, (token + "\n").encode())
+    log.info(f"admin API token written to {path}", extra={"path": str(path)})
+    print(f"admin API token written to {path}", flush=True)
+
+
+def open_database(data_dir: Path, database_url: str | None) -> Database:
+    db = Database(database_url or default_database_url(data_dir))
+    upgrade_to_head(db)
+    return db
+
+
+def build_state(
+    data_dir: Path, database_url: str | None, public_url: str, *, bootstrap: bool = True
+) -> ServiceState:
+    from cloudraya_registry.storage import open_blob_store
+
+    data_dir = prepare_data_dir(data_dir)
+    db = open_database(data_dir, database_url)
+    if bootstrap:
+        bootstrap_admin(db, data_dir)
+    return ServiceState(
+        data_dir=data_dir,
+        public_url=public_url.rstrip("/"),
+        db=db,
+        blob_store=open_blob_store(data_dir),
+        token_signing_key=load_signing_key(data_dir),
+    )

@@ -1,0 +1,32 @@
+"""The JSON control plane (``/api/v1``): one module per concept of the product documentation."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from cloudraya_registry.controlplane import (
+    audit_log,
+    credentials,
+    push_command,
+    registries,
+    repositories,
+    settings,
+    storage,
+)
+
+API_PREFIX = "/api/v1"
+
+
+def control_plane_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    for module in (
+        registries,
+        storage,
+        settings,
+        credentials,
+        repositories,
+        push_command,
+        audit_log,
+    ):
+        router.include_router(module.router)
+    return router

@@ -1,0 +1,90 @@
+"""The audit log of a registry: who changed what, when, from where, and with what outcome."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+from sqlalchemy import select
+
+from cloudraya_registry.controlplane.deps import (
+    CallerDep,
+    StateDep,
+    find_registry,
+    is_registry_name,
+)
+from cloudraya_registry.controlplane.views import Strict, Timestamp
+from cloudraya_registry.db.models import AuditEvent
+from cloudraya_registry.errors import error_responses, not_found
+
+router = APIRouter(tags=["audit"])
+
+MAX_PAGE = 500
+MAX_EVENT_ID = 2**31 - 1
+
+
+class AuditEventView(Strict):
+    id: int
+    time: Timestamp
+    actor: str = Field(description="Name of the API token, or the registry user on the data plane.")
+    action: str = Field(description="e.g. `registry.create`, `registry.storage.resize`.")
+    target: str | None
+    source_ip: str | None
+    outcome: Literal["success", "failure"]
+    details: dict[str, Any] | None
+
+
+class AuditEventList(Strict):
+    events: list[AuditEventView]
+    next_before: int | None = Field(
+        description="Pass as `before` to read the next (older) page; null on the last page."
+    )
+
+
+@router.get(
+    "/registries/{name}/audit",
+    response_model=AuditEventList,
+    responses=error_responses(400, 401, 404),
+    summary="Read a registry's audit log",
+    description="Newest first. Events outlive the registry: after a deletion the log of the "
+    "name stays readable by its project (404 only when the project never had events for it).",
+)
+def read_audit_log(
+    name: str,
+    state: StateDep,
+    caller: CallerDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size.")] = 100,
+    before: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_EVENT_ID, description="Only events with an id below this one."),
+    ] = None,
+) -> AuditEventList:
+    if not is_registry_name(name):
+        raise not_found(f"registry {name!r} not found")
+    with state.db.read() as session:
+        query = select(AuditEvent).where(
+            AuditEvent.project_id == caller.project_id, AuditEvent.registry_name == name
+        )
+        if before is not None:
+            query = query.where(AuditEvent.id < before)
+        rows = session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)).all()
+        if not rows and before is None and find_registry(session, caller, name) is None:
+            raise not_found(f"registry {name!r} not found and it has no audit events")
+        page = rows[:limit]
+        return AuditEventList(
+            events=[
+                AuditEventView(
+                    id=e.id,
+                    time=e.time,
+                    actor=e.actor,
+                    action=e.action,
+                    target=e.target,
+                    source_ip=e.source_ip,
+                    outcome="failure" if e.outcome == "failure" else "success",
+                    details=e.details,
+                )
+                for e in page
+            ],
+            next_before=page[-1].id if len(rows) > limit else None,
+        )
