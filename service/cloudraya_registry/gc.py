@@ -1,0 +1,117 @@
+"""Garbage collection of blob data nothing references any more.
+
+Roots are manifests and repository links (``repository_blobs``): a blob stays while any
+repository links it or any manifest is stored under its digest. Unreferenced blobs and orphaned
+files are removed only when older than a grace period, so content that a concurrent push has
+just written (file renamed into place, rows not yet committed) is never collected. Upload files
+without an upload row are removed after the same grace period; uploads with a row are in flight
+and never touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from sqlalchemy import delete, exists, select
+
+from cloudraya_registry.db.models import Blob, Manifest, RepositoryBlob, Upload
+from cloudraya_registry.state import ServiceState
+
+log = logging.getLogger(__name__)
+
+GRACE_PERIOD_SECONDS = 600.0
+# Upload sessions nobody touched for this long are abandoned (distribution uses a week too).
+ABANDONED_UPLOAD_SECONDS = 7 * 24 * 3600.0
+
+
+def collect_garbage(state: ServiceState, *, grace_seconds: float = GRACE_PERIOD_SECONDS) -> dict:
+    """Remove unreferenced blobs and orphaned upload files; return what was removed.
+
+    Report: ``{"blobs_removed": [...digests], "bytes_freed": int, "uploads_removed": [...ids],
+    "orphan_files_removed": int}``.
+    """
+    store = state.blob_store
+    now = time.time()
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=grace_seconds)
+    report: dict = {
+        "blobs_removed": [],
+        "bytes_freed": 0,
+        "uploads_removed": [],
+        "orphan_files_removed": 0,
+    }
+
+    referenced = exists().where(RepositoryBlob.digest == Blob.digest)
+    as_manifest = exists().where(Manifest.digest == Blob.digest)
+    with state.db.read() as session:
+        candidates = session.execute(
+            select(Blob.digest, Blob.size).where(
+                ~referenced, ~as_manifest, Blob.created_at < cutoff
+            )
+        ).all()
+    for digest, size in candidates:
+        with state.db.write() as session:
+            # Re-checked inside the write transaction: a push may have linked it meanwhile.
+            removed = session.execute(
+                delete(Blob).where(
+                    Blob.digest == digest, ~referenced, ~as_manifest, Blob.created_at < cutoff
+                )
+            ).rowcount
+            if removed:
+                store.delete(digest)
+        if removed:
+            report["blobs_removed"].append(digest)
+            report["bytes_freed"] += int(size)
+
+    # Files with no row at all: a crash between rename and commit, or a removed row.
+    with state.db.read() as session:
+        known = set(session.scalars(select(Blob.digest)))
+    for stored in store.iter_blobs():
+        if stored.key in known or now - stored.modified < grace_seconds:
+            continue
+        with state.db.read() as session:
+            if session.get(Blob, stored.key) is not None:
+                continue
+        if store.delete(stored.key):
+            report["orphan_files_removed"] += 1
+            report["bytes_freed"] += stored.size
+
+    abandoned_before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=ABANDONED_UPLOAD_SECONDS)
+    with state.db.write() as session:
+        abandoned = list(
+            session.scalars(select(Upload.id).where(Upload.updated_at < abandoned_before))
+        )
+        if abandoned:
+            session.execute(delete(Upload).where(Upload.id.in_(abandoned)))
+    for upload_id in abandoned:
+        store.delete_upload(upload_id)
+        report["uploads_removed"].append(upload_id)
+
+    with state.db.read() as session:
+        live_uploads = set(session.scalars(select(Upload.id)))
+    for stored in store.iter_uploads():
+        if stored.key in live_uploads or now - stored.modified < grace_seconds:
+            continue
+        with state.db.read() as session:
+            if session.get(Upload, stored.key) is not None:
+                continue
+        store.delete_upload(stored.key)
+        report["uploads_removed"].append(stored.key)
+
+    iter_tmp = getattr(store, "iter_tmp_files", None)
+    if iter_tmp is not None:
+        for stored in iter_tmp():
+            if now - stored.modified >= grace_seconds:
+                store.delete_tmp_file(stored.key)
+                report["orphan_files_removed"] += 1
+
+    if report["blobs_removed"] or report["uploads_removed"] or report["orphan_files_removed"]:
+        log.info(
+            "garbage collection removed %d blobs, %d uploads, %d orphan files (%d bytes)",
+            len(report["blobs_removed"]),
+            len(report["uploads_removed"]),
+            report["orphan_files_removed"],
+            report["bytes_freed"],
+        )
+    return report

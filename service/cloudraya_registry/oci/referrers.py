@@ -1,0 +1,66 @@
+"""``GET /v2/<name>/referrers/<digest>``: manifests whose ``subject`` is the digest."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from starlette.responses import Response
+
+from cloudraya_registry.db.models import Manifest
+from cloudraya_registry.oci.manifest_format import IMAGE_TYPES, MAX_MANIFEST_BYTES, OCI_INDEX
+from cloudraya_registry.oci.metadata import find_repository
+from cloudraya_registry.oci.names import parse_digest
+from cloudraya_registry.oci.streaming import in_thread
+
+if TYPE_CHECKING:
+    from cloudraya_registry.oci.router import Context
+
+
+def _artifact_type(ctx: Context, manifest: Manifest) -> str | None:
+    """The spec's value: artifactType, else an image manifest's config media type."""
+    if manifest.artifact_type or manifest.media_type not in IMAGE_TYPES:
+        return manifest.artifact_type
+    body = ctx.state.blob_store.read_bytes(manifest.digest, MAX_MANIFEST_BYTES)
+    try:
+        return json.loads(body or b"{}").get("config", {}).get("mediaType")
+    except (ValueError, AttributeError):
+        return None
+
+
+def _referrers(ctx: Context, subject: str, artifact_type: str | None) -> list[dict]:
+    with ctx.state.db.read() as session:
+        repository = find_repository(session, ctx.registry.id, ctx.repo.path)
+        if repository is None:
+            return []
+        manifests = session.scalars(
+            select(Manifest)
+            .where(Manifest.repository_id == repository.id, Manifest.subject_digest == subject)
+            .order_by(Manifest.pushed_at, Manifest.id)
+        ).all()
+    descriptors = []
+    for manifest in manifests:
+        kind = _artifact_type(ctx, manifest)
+        if artifact_type is not None and kind != artifact_type:
+            continue
+        descriptor: dict = {
+            "mediaType": manifest.media_type,
+            "digest": manifest.digest,
+            "size": manifest.size,
+        }
+        if kind:
+            descriptor["artifactType"] = kind
+        if manifest.annotations:
+            descriptor["annotations"] = manifest.annotations
+        descriptors.append(descriptor)
+    return descriptors
+
+
+async def list_referrers(ctx: Context) -> Response:
+    subject = parse_digest(ctx.params["digest"])
+    artifact_type = ctx.request.query_params.get("artifactType") or None
+    descriptors = await in_thread(_referrers, ctx, subject, artifact_type)
+    body = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": descriptors})
+    headers = {"OCI-Filters-Applied": "artifactType"} if artifact_type else {}
+    return Response(body, status_code=200, headers=headers, media_type=OCI_INDEX)
