@@ -1,0 +1,329 @@
+"""HTTP client for the CloudRaya Container Registry control-plane API.
+
+The provider talks to the service only through this module. Every failure becomes an `ApiError`
+whose message says which registry, which call and what the service said; request bodies (which
+may carry passwords) and the API token never appear in messages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+API_PREFIX = "/api/v1"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+
+
+class ApiError(Exception):
+    """A control-plane call failed; the message is safe to show to users."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class NotFound(ApiError):
+    """The registry (or the object asked for) does not exist for this token."""
+
+
+class Unreachable(ApiError):
+    """The service could not be reached (connection refused, DNS, timeout)."""
+
+
+@dataclass(frozen=True)
+class RegistryInfo:
+    """A registry as the service reports it."""
+
+    name: str
+    endpoint: str
+    username: str
+    storage_gb: int
+    used_bytes: int
+    tag_immutability: bool
+    scan_on_push: bool
+    repository_count: int
+    password_updated_at: str | None
+    created_at: str
+
+    @classmethod
+    def from_api(cls, body: dict[str, Any]) -> RegistryInfo:
+        storage = body.get("storage") or {}
+        settings = body.get("settings") or {}
+        return cls(
+            name=body["name"],
+            endpoint=body["endpoint"],
+            username=body.get("username") or body["name"],
+            storage_gb=int(storage.get("total_gb", 0)),
+            used_bytes=int(storage.get("used_bytes", 0)),
+            tag_immutability=bool(settings.get("tag_immutability", False)),
+            scan_on_push=bool(settings.get("scan_on_push", False)),
+            repository_count=int(body.get("repository_count", 0)),
+            password_updated_at=body.get("password_updated_at"),
+            created_at=body.get("created_at", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    tag_immutability: bool
+    scan_on_push: bool
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A password the service just set; `password` is plaintext and must stay secret."""
+
+    username: str
+    password: str
+    password_updated_at: str
+
+
+class CloudRayaClient:
+    """Typed calls of the control-plane API with timeouts and retries.
+
+    Idempotent calls (GET, PUT, PATCH, DELETE, password verification) are retried on connection
+    errors and 5xx responses with exponential backoff. Calls that create or rotate something are
+    retried only when the connection could not be opened, so they never happen twice.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        token: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        attempts: int = 4,
+        backoff_seconds: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.endpoint,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=timeout,
+            transport=transport,
+        )
+        self._attempts = max(1, attempts)
+        self._backoff = backoff_seconds
+        self._sleep = sleep
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- service ---------------------------------------------------------------------------
+
+    def check_access(self) -> None:
+        """Prove the endpoint answers and accepts the token (used by Configure)."""
+        self._call("GET", "/healthz", what="check service health", prefix=False)
+        self._call("GET", "/registries", what="list registries")
+
+    # --- registries ------------------------------------------------------------------------
+
+    def get_registry(self, name: str) -> RegistryInfo:
+        body = self._call("GET", f"/registries/{_seg(name)}", what="read registry", registry=name)
+        return RegistryInfo.from_api(body)
+
+    def find_registry(self, name: str) -> RegistryInfo | None:
+        """The registry, or None when it does not exist (deleted out of band)."""
+        try:
+            return self.get_registry(name)
+        except NotFound:
+            return None
+
+    def create_registry(
+        self, name: str, *, storage_gb: int, password: str | None
+    ) -> tuple[RegistryInfo, str]:
+        """Create a registry; returns it and its plaintext password (shown only once)."""
+        payload: dict[str, Any] = {"name": name, "storage_gb": storage_gb}
+        if password is not None:
+            payload["password"] = password
+        body = self._call(
+            "POST",
+            "/registries",
+            what="create registry",
+            registry=name,
+            json=payload,
+            idempotent=False,
+        )
+        return RegistryInfo.from_api(body), body["password"]
+
+    def resize_storage(self, name: str, storage_gb: int) -> RegistryInfo:
+        body = self._call(
+            "PUT",
+            f"/registries/{_seg(name)}/storage",
+            what="resize storage",
+            registry=name,
+            json={"storage_gb": storage_gb},
+        )
+        return RegistryInfo.from_api(body)
+
+    def delete_registry(self, name: str) -> None:
+        self._call(
+            "DELETE",
+            f"/registries/{_seg(name)}",
+            what="delete registry",
+            registry=name,
+            params={"confirm": name},
+        )
+
+    def list_repositories(self, name: str) -> list[str]:
+        body = self._call(
+            "GET",
+            f"/registries/{_seg(name)}/repositories",
+            what="list repositories",
+            registry=name,
+        )
+        return [repo["name"] for repo in body.get("repositories", [])]
+
+    # --- settings --------------------------------------------------------------------------
+
+    def get_settings(self, name: str) -> Settings:
+        body = self._call(
+            "GET", f"/registries/{_seg(name)}/settings", what="read settings", registry=name
+        )
+        return _settings(body)
+
+    def update_settings(self, name: str, *, tag_immutability: bool, scan_on_push: bool) -> Settings:
+        body = self._call(
+            "PATCH",
+            f"/registries/{_seg(name)}/settings",
+            what="update settings",
+            registry=name,
+            json={"tag_immutability": tag_immutability, "scan_on_push": scan_on_push},
+        )
+        return _settings(body)
+
+    # --- credentials -----------------------------------------------------------------------
+
+    def set_password(self, name: str, password: str | None) -> Credential:
+        """Set (or, with None, generate) the registry password; the old one stops working."""
+        payload = {} if password is None else {"password": password}
+        body = self._call(
+            "POST",
+            f"/registries/{_seg(name)}/password",
+            what="set password",
+            registry=name,
+            json=payload,
+            idempotent=False,
+        )
+        return Credential(
+            username=body["username"],
+            password=body["password"],
+            password_updated_at=body.get("password_updated_at", ""),
+        )
+
+    def verify_password(self, name: str, password: str) -> bool:
+        body = self._call(
+            "POST",
+            f"/registries/{_seg(name)}/password/verify",
+            what="verify password",
+            registry=name,
+            json={"password": password},
+        )
+        return bool(body.get("valid"))
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def push_command(self, name: str, repository: str, tag: str | None) -> dict[str, Any]:
+        params = {"repository": repository}
+        if tag is not None:
+            params["tag"] = tag
+        return self._call(
+            "GET",
+            f"/registries/{_seg(name)}/push-command",
+            what="get push command",
+            registry=name,
+            params=params,
+        )
+
+    # --- transport -------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        registry: str | None = None,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        idempotent: bool = True,
+        prefix: bool = True,
+    ) -> Any:
+        url = f"{API_PREFIX}{path}" if prefix else path
+        subject = f'registry "{registry}": ' if registry else ""
+        call = f"{what} ({method} {url})"
+        for attempt in range(1, self._attempts + 1):
+            last = attempt == self._attempts
+            try:
+                response = self._http.request(method, url, json=json, params=params)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                if not last:
+                    self._pause(attempt)
+                    continue
+                raise Unreachable(
+                    f"{subject}{call} failed: cannot connect to {self.endpoint} ({_reason(exc)})"
+                ) from None
+            except httpx.TransportError as exc:
+                if idempotent and not last:
+                    self._pause(attempt)
+                    continue
+                raise Unreachable(
+                    f"{subject}{call} failed: no answer from {self.endpoint} ({_reason(exc)})"
+                ) from None
+            if response.status_code in RETRYABLE_STATUS and idempotent and not last:
+                self._pause(attempt)
+                continue
+            if response.is_success:
+                return response.json() if response.content else None
+            raise _error(response, subject, call)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop always returns/raises
+
+    def _pause(self, attempt: int) -> None:
+        self._sleep(self._backoff * (2 ** (attempt - 1)))
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _settings(body: dict[str, Any]) -> Settings:
+    return Settings(
+        tag_immutability=bool(body.get("tag_immutability", False)),
+        scan_on_push=bool(body.get("scan_on_push", False)),
+    )
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text or type(exc).__name__
+
+
+def _error(response: httpx.Response, subject: str, call: str) -> ApiError:
+    code: str | None = None
+    message = ""
+    try:
+        body = response.json()
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict):
+            code = error.get("code")
+            message = str(error.get("message") or "")
+        elif isinstance(body, dict) and "detail" in body:
+            message = str(body["detail"])
+    except ValueError:
+        message = response.text.strip()[:300]
+    said = f"{code}: {message}" if code else message or response.reason_phrase
+    text = f"{subject}{call} failed: the service answered {response.status_code} {said}"
+    status = response.status_code
+    if status == 401:
+        text += " (check cloudraya:apiToken / CLOUDRAYA_API_TOKEN)"
+    cls = NotFound if status == 404 else ApiError
+    return cls(text, status=status, code=code)

@@ -1,0 +1,302 @@
+"""The gRPC layer: Pulumi's ResourceProvider protocol turned into typed resource calls.
+
+This module knows the protocol (Structs, secrets, unknowns, preview, detailed diffs, partial
+failures) and nothing about registries: it dispatches by type token to `Resource` objects and
+to invoke functions built by `catalog.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import NoReturn
+
+import grpc
+from google.protobuf import any_pb2, empty_pb2
+from google.rpc import status_pb2
+from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
+
+from . import __version__, wire
+from .client import ApiError, CloudRayaClient
+from .config import config_failures, resolve
+from .framework import (
+    CheckContext,
+    CheckFailure,
+    DiffResult,
+    PartialFailure,
+    PropertyChange,
+    Props,
+    Resource,
+    ResourceError,
+)
+
+CatalogFactory = Callable[[CloudRayaClient], tuple[dict[str, Resource], dict[str, Callable]]]
+CONFIG_SECRETS = frozenset({"apiToken"})
+AUTONAMING_MODES = {0: "propose", 1: "enforce", 2: "disable"}
+KIND = provider_pb2.PropertyDiff
+
+
+def load_schema() -> str:
+    return resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8")
+
+
+class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
+    def __init__(self, catalog: CatalogFactory, client_factory=CloudRayaClient) -> None:
+        self._catalog = catalog
+        self._client_factory = client_factory
+        self._resources: dict[str, Resource] = {}
+        self._functions: dict[str, Callable] = {}
+        self._accept_secrets = True
+
+    # --- plugin metadata --------------------------------------------------------------------
+
+    def Handshake(self, request, context):
+        return provider_pb2.ProviderHandshakeResponse(
+            accept_secrets=True,
+            accept_resources=False,
+            accept_outputs=False,
+            supports_autonaming_configuration=True,
+        )
+
+    def GetPluginInfo(self, request, context):
+        return plugin_pb2.PluginInfo(version=__version__)
+
+    def GetSchema(self, request, context):
+        return provider_pb2.GetSchemaResponse(schema=load_schema())
+
+    def Cancel(self, request, context):
+        return empty_pb2.Empty()
+
+    # --- configuration ----------------------------------------------------------------------
+
+    def CheckConfig(self, request, context):
+        news, secrets = wire.decode(request.news)
+        failures = config_failures(news)
+        return provider_pb2.CheckResponse(
+            inputs=wire.encode(news, secrets | CONFIG_SECRETS),
+            failures=_failures(failures),
+        )
+
+    def DiffConfig(self, request, context):
+        olds, _ = wire.decode(
+            request.old_inputs if request.HasField("old_inputs") else request.olds
+        )
+        news, _ = wire.decode(request.news)
+        diff = DiffResult()
+        for key in ("endpoint", "apiToken"):
+            if olds.get(key) != news.get(key):
+                diff.changes[key] = PropertyChange("update")
+        return _diff_response(diff)
+
+    def Configure(self, request, context):
+        with _errors(context, "configure the cloudraya provider"):
+            args, _ = wire.decode(request.args)
+            if not args:
+                prefix = "cloudraya:config:"
+                args = {
+                    key.removeprefix(prefix): value
+                    for key, value in request.variables.items()
+                    if key.startswith(prefix)
+                }
+            config = resolve(args)
+            client = self._client_factory(config.endpoint, config.api_token)
+            client.check_access()
+            self._resources, self._functions = self._catalog(client)
+            self._accept_secrets = request.acceptSecrets
+        return provider_pb2.ConfigureResponse(
+            acceptSecrets=True,
+            supportsPreview=True,
+            acceptResources=False,
+            acceptOutputs=False,
+            supports_autonaming_configuration=True,
+        )
+
+    # --- functions --------------------------------------------------------------------------
+
+    def Invoke(self, request, context):
+        function = self._functions.get(request.tok)
+        if function is None:
+            _abort(context, grpc.StatusCode.UNIMPLEMENTED, f"unknown function {request.tok}")
+        args, _ = wire.decode(request.args)
+        with _errors(context, request.tok):
+            result = function(args)
+        return provider_pb2.InvokeResponse(**{"return": wire.encode(result)})
+
+    # --- resources --------------------------------------------------------------------------
+
+    def Check(self, request, context):
+        resource = self._resource(request.type or _type_of(request.urn), context)
+        olds, _ = wire.decode(request.olds)
+        news, news_secrets = wire.decode(request.news)
+        naming = request.autonaming if request.HasField("autonaming") else None
+        ctx = CheckContext(
+            resource_name=request.name or request.urn.rsplit("::", 1)[-1],
+            random_seed=request.randomSeed,
+            proposed_name=(naming.proposed_name or None) if naming else None,
+            autonaming=AUTONAMING_MODES.get(naming.mode) if naming else None,
+        )
+        with _errors(context, f"check {request.urn}"):
+            result = resource.check(ctx, olds, news)
+        secrets = news_secrets | resource.secret_inputs
+        return provider_pb2.CheckResponse(
+            inputs=wire.encode(result.inputs, secrets), failures=_failures(result.failures)
+        )
+
+    def Diff(self, request, context):
+        resource = self._resource(request.type or _type_of(request.urn), context)
+        old_state, _ = wire.decode(request.olds)
+        old_inputs, _ = (
+            wire.decode(request.old_inputs) if request.HasField("old_inputs") else (old_state, None)
+        )
+        news, _ = wire.decode(request.news)
+        with _errors(context, f"diff {request.urn}"):
+            diff = resource.diff(request.id, old_state, old_inputs, news)
+        return _diff_response(diff)
+
+    def Create(self, request, context):
+        resource = self._resource(request.type or _type_of(request.urn), context)
+        inputs, secrets = wire.decode(request.properties)
+        if request.preview:
+            state = resource.preview_create(inputs)
+            return provider_pb2.CreateResponse(
+                id="", properties=self._outputs(resource, state, secrets)
+            )
+        with _errors(context, f"create {request.urn}", resource, secrets):
+            id, state = resource.create(inputs)
+        return provider_pb2.CreateResponse(
+            id=id, properties=self._outputs(resource, state, secrets)
+        )
+
+    def Read(self, request, context):
+        resource = self._resource(request.type or _type_of(request.urn), context)
+        state, state_secrets = wire.decode(request.properties)
+        inputs, input_secrets = wire.decode(request.inputs)
+        with _errors(context, f"read {request.urn}"):
+            result = resource.read(request.id, state, inputs)
+        if result is None:
+            return provider_pb2.ReadResponse(id="")
+        secrets = state_secrets | input_secrets
+        return provider_pb2.ReadResponse(
+            id=result.id,
+            properties=self._outputs(resource, result.state, secrets),
+            inputs=wire.encode(
+                result.inputs, self._secrets(input_secrets | resource.secret_inputs)
+            ),
+        )
+
+    def Update(self, request, context):
+        resource = self._resource(request.type or _type_of(request.urn), context)
+        old_state, _ = wire.decode(request.olds)
+        old_inputs, _ = (
+            wire.decode(request.old_inputs) if request.HasField("old_inputs") else (old_state, None)
+        )
+        news, secrets = wire.decode(request.news)
+        if request.preview:
+            state = resource.preview_update(old_state, news)
+            return provider_pb2.UpdateResponse(properties=self._outputs(resource, state, secrets))
+        with _errors(context, f"update {request.urn}", resource, secrets):
+            state = resource.update(request.id, old_state, old_inputs, news)
+        return provider_pb2.UpdateResponse(properties=self._outputs(resource, state, secrets))
+
+    def Delete(self, request, context):
+        resource = self._resource(request.type or _type_of(request.urn), context)
+        state, _ = wire.decode(request.properties)
+        with _errors(context, f"delete {request.urn}"):
+            resource.delete(request.id, state)
+        return empty_pb2.Empty()
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _resource(self, token: str, context) -> Resource:
+        resource = self._resources.get(token)
+        if resource is None:
+            if not self._resources:
+                _abort(context, grpc.StatusCode.FAILED_PRECONDITION, "provider is not configured")
+            _abort(context, grpc.StatusCode.UNIMPLEMENTED, f"unknown resource type {token}")
+        return resource
+
+    def _secrets(self, names: set[str] | frozenset[str]) -> frozenset[str]:
+        """Secret properties to wrap, or none for an engine that does not accept secrets."""
+        return frozenset(names) if self._accept_secrets else frozenset()
+
+    def _outputs(self, resource: Resource, state: Props, input_secrets: set[str]):
+        return wire.encode(state, self._secrets(resource.secret_outputs | input_secrets))
+
+
+def _type_of(urn: str) -> str:
+    # urn:pulumi:stack::project::[parent$]type::name
+    return urn.split("::")[-2].split("$")[-1]
+
+
+def _failures(failures: list[CheckFailure]) -> list:
+    return [provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in failures]
+
+
+def _diff_response(diff: DiffResult) -> provider_pb2.DiffResponse:
+    detailed = {}
+    for name, change in diff.changes.items():
+        kind = {
+            ("add", False): KIND.ADD,
+            ("add", True): KIND.ADD_REPLACE,
+            ("delete", False): KIND.DELETE,
+            ("delete", True): KIND.DELETE_REPLACE,
+            ("update", False): KIND.UPDATE,
+            ("update", True): KIND.UPDATE_REPLACE,
+        }[(change.kind, change.replace)]
+        detailed[name] = provider_pb2.PropertyDiff(kind=kind, inputDiff=True)
+    return provider_pb2.DiffResponse(
+        changes=(
+            provider_pb2.DiffResponse.DIFF_SOME
+            if diff.changes
+            else provider_pb2.DiffResponse.DIFF_NONE
+        ),
+        replaces=diff.replaces,
+        diffs=list(diff.changes),
+        detailedDiff=detailed,
+        hasDetailedDiff=True,
+        deleteBeforeReplace=diff.delete_before_replace,
+    )
+
+
+def _abort(context, code: grpc.StatusCode, message: str) -> NoReturn:
+    context.abort(code, message)
+    raise AssertionError("context.abort returned")  # pragma: no cover
+
+
+@contextmanager
+def _errors(
+    context, action: str, resource: Resource | None = None, secrets: set[str] | None = None
+) -> Iterator[None]:
+    """Turn failures into gRPC errors with a message for the user, never a stack trace."""
+    try:
+        yield
+    except PartialFailure as failure:
+        secret_names = (resource.secret_outputs if resource else frozenset()) | (secrets or set())
+        detail = provider_pb2.ErrorResourceInitFailed(
+            id=failure.id,
+            properties=wire.encode(failure.state, secret_names),
+            inputs=wire.encode(failure.inputs, secret_names),
+            reasons=[failure.reason],
+        )
+        packed = any_pb2.Any()
+        packed.Pack(detail)
+        status = status_pb2.Status(
+            code=grpc.StatusCode.UNKNOWN.value[0], message=failure.reason, details=[packed]
+        )
+        context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
+        _abort(context, grpc.StatusCode.UNKNOWN, failure.reason)
+    except (ResourceError, ApiError, ValueError) as exc:
+        _abort(context, grpc.StatusCode.UNKNOWN, str(exc))
+    except Exception as exc:
+        if os.environ.get("CLOUDRAYA_PROVIDER_DEBUG"):
+            traceback.print_exc(file=sys.stderr)
+        _abort(
+            context,
+            grpc.StatusCode.INTERNAL,
+            f"cloudraya provider failed to {action}: internal error ({type(exc).__name__}); "
+            "set CLOUDRAYA_PROVIDER_DEBUG=1 to print details to the provider log",
+        )
