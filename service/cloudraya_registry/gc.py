@@ -1,7 +1,10 @@
 """Garbage collection of blob data nothing references any more.
 
 Roots are manifests and repository links (``repository_blobs``): a blob stays while any
-repository links it or any manifest is stored under its digest. Unreferenced blobs and orphaned
+repository links it or any manifest is stored under its digest. A link that no manifest of its
+repository uses any more (its image was deleted, or a push was abandoned) is dropped once it is
+older than ``LINK_GRACE_SECONDS``, so deleting images frees quota without racing pushes in
+progress (their fresh links are kept). Unreferenced blobs and orphaned
 files are removed only when older than a grace period, so content that a concurrent push has
 just written (file renamed into place, rows not yet committed) is never collected. Upload files
 without an upload row are removed after the same grace period; uploads with a row are in flight
@@ -16,26 +19,33 @@ import time
 
 from sqlalchemy import delete, exists, select
 
-from cloudraya_registry.db.models import Blob, Manifest, RepositoryBlob, Upload
+from cloudraya_registry.db.models import Blob, Manifest, ManifestReference, RepositoryBlob, Upload
 from cloudraya_registry.state import ServiceState
 
 log = logging.getLogger(__name__)
 
 GRACE_PERIOD_SECONDS = 600.0
+LINK_GRACE_SECONDS = 3600.0
 # Upload sessions nobody touched for this long are abandoned (distribution uses a week too).
 ABANDONED_UPLOAD_SECONDS = 7 * 24 * 3600.0
 
 
-def collect_garbage(state: ServiceState, *, grace_seconds: float = GRACE_PERIOD_SECONDS) -> dict:
+def collect_garbage(
+    state: ServiceState,
+    *,
+    grace_seconds: float = GRACE_PERIOD_SECONDS,
+    link_grace_seconds: float = LINK_GRACE_SECONDS,
+) -> dict:
     """Remove unreferenced blobs and orphaned upload files; return what was removed.
 
-    Report: ``{"blobs_removed": [...digests], "bytes_freed": int, "uploads_removed": [...ids],
-    "orphan_files_removed": int}``.
+    Report: ``{"links_removed": int, "blobs_removed": [...digests], "bytes_freed": int,
+    "uploads_removed": [...ids], "orphan_files_removed": int}``.
     """
     store = state.blob_store
     now = time.time()
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=grace_seconds)
     report: dict = {
+        "links_removed": _prune_links(state, link_grace_seconds),
         "blobs_removed": [],
         "bytes_freed": 0,
         "uploads_removed": [],
@@ -115,3 +125,32 @@ def collect_garbage(state: ServiceState, *, grace_seconds: float = GRACE_PERIOD_
             report["bytes_freed"],
         )
     return report
+
+
+def _prune_links(state: ServiceState, link_grace_seconds: float) -> int:
+    """Drop old repository links that no manifest of the same repository references."""
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=link_grace_seconds)
+    used_by_manifest = (
+        exists()
+        .where(
+            ManifestReference.digest == RepositoryBlob.digest,
+            ManifestReference.manifest_id == Manifest.id,
+            Manifest.repository_id == RepositoryBlob.repository_id,
+        )
+        .correlate(RepositoryBlob)
+    )
+    is_manifest = (
+        exists()
+        .where(
+            Manifest.digest == RepositoryBlob.digest,
+            Manifest.repository_id == RepositoryBlob.repository_id,
+        )
+        .correlate(RepositoryBlob)
+    )
+    with state.db.write() as session:
+        removed = session.execute(
+            delete(RepositoryBlob).where(
+                RepositoryBlob.created_at < cutoff, ~used_by_manifest, ~is_manifest
+            )
+        ).rowcount
+    return int(removed or 0)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from starlette.responses import Response
 
-from cloudraya_registry.db.models import Manifest, ManifestReference, RepositoryBlob
+from cloudraya_registry.db.models import RepositoryBlob
 from cloudraya_registry.oci.errors import OciError
 from cloudraya_registry.oci.metadata import find_repository, linked_blob_size
 from cloudraya_registry.oci.names import parse_digest
@@ -124,19 +124,6 @@ def _delete_link(ctx: Context, digest: str) -> None:
         repository = find_repository(session, ctx.registry.id, ctx.repo.path)
         if repository is None:
             raise OciError("NAME_UNKNOWN", f"repository {ctx.repo.full} is not known")
-        users = session.scalars(
-            select(Manifest.digest)
-            .join(ManifestReference, ManifestReference.manifest_id == Manifest.id)
-            .where(Manifest.repository_id == repository.id, ManifestReference.digest == digest)
-            .limit(5)
-        ).all()
-        if users:
-            raise OciError(
-                "DENIED",
-                f"blob {digest} is still used by manifest(s) {', '.join(users)} in "
-                f"{ctx.repo.full}; delete those manifests first",
-                detail={"manifests": users},
-            )
         removed = session.execute(
             delete(RepositoryBlob).where(
                 RepositoryBlob.repository_id == repository.id, RepositoryBlob.digest == digest
@@ -147,7 +134,11 @@ def _delete_link(ctx: Context, digest: str) -> None:
 
 
 async def delete_blob(ctx: Context) -> Response:
-    """Unlink the blob from the repository; its bytes go at the next garbage collection."""
+    """Unlink the blob from the repository; its bytes go at the next garbage collection.
+
+    As in distribution, this is allowed even while a manifest still references the blob: the
+    caller asked for exactly this blob to go.
+    """
     digest = parse_digest(ctx.params["digest"])
     await in_thread(_delete_link, ctx, digest)
-    return Response(status_code=202, headers={"Content-Length": "0"})
+    return Response(status_code=202)

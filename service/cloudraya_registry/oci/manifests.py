@@ -82,23 +82,23 @@ def _resolve(session: Session, ctx: Context, reference: str) -> Manifest:
 
 # -- GET / HEAD --------------------------------------------------------------------------------
 def _fetch(ctx: Context, reference: str, count_pull: bool) -> tuple[str, str, int, bytes | None]:
-    if count_pull:
-        with ctx.state.db.write() as session:
-            manifest = _resolve(session, ctx, reference)
+    """Digest, media type, size and (for GET) the bytes; a GET counts as a pull."""
+    with ctx.state.db.write() if count_pull else ctx.state.db.read() as session:
+        manifest = _resolve(session, ctx, reference)
+        found = (manifest.id, manifest.digest, manifest.media_type, manifest.size)
+        if count_pull:
             session.execute(
                 update(Manifest)
                 .where(Manifest.id == manifest.id)
                 .values(pull_count=Manifest.pull_count + 1, last_pulled_at=utcnow())
             )
-    else:
-        with ctx.state.db.read() as session:
-            manifest = _resolve(session, ctx, reference)
+    _, digest, media_type, size = found
     body = None
     if count_pull:
-        body = ctx.state.blob_store.read_bytes(manifest.digest, MAX_MANIFEST_BYTES)
+        body = ctx.state.blob_store.read_bytes(digest, MAX_MANIFEST_BYTES)
         if body is None:
             raise _manifest_unknown(ctx, reference)
-    return manifest.digest, manifest.media_type, manifest.size, body
+    return digest, media_type, size, body
 
 
 async def get_manifest(ctx: Context) -> Response:
@@ -151,7 +151,6 @@ async def put_manifest(ctx: Context) -> Response:
     headers = {
         "Location": f"/v2/{ctx.repo.full}/manifests/{digest}",
         "Docker-Content-Digest": digest,
-        "Content-Length": "0",
     }
     if parsed.subject is not None:
         headers["OCI-Subject"] = parsed.subject.digest
@@ -285,43 +284,22 @@ def _delete(ctx: Context, reference: str) -> None:
         if manifest is None:
             raise _manifest_unknown(ctx, reference)
         immutability.check_manifest_delete(session, registry, ctx.repo.full, manifest.id, reference)
-        released = set(
-            session.scalars(
-                select(ManifestReference.digest).where(ManifestReference.manifest_id == manifest.id)
-            )
-        )
-        released.add(manifest.digest)
         session.execute(delete(Tag).where(Tag.manifest_id == manifest.id))
         session.execute(
             delete(ManifestReference).where(ManifestReference.manifest_id == manifest.id)
         )
         session.execute(delete(Manifest).where(Manifest.id == manifest.id))
-        _release_links(session, repository.id, released)
-        touch_repository(session, repository.id)
-
-
-def _release_links(session: Session, repository_id: int, digests: set[str]) -> None:
-    """Unlink blobs only the deleted manifest used, so deleting images frees quota.
-
-    Blobs another manifest of the repository still references, or that are themselves a
-    manifest there, keep their link.
-    """
-    for digest in digests:
-        still_used = session.scalar(
-            select(ManifestReference.digest)
-            .join(Manifest, Manifest.id == ManifestReference.manifest_id)
-            .where(Manifest.repository_id == repository_id, ManifestReference.digest == digest)
-            .limit(1)
-        ) or find_manifest(session, repository_id, digest)
-        if still_used is None:
-            session.execute(
-                delete(RepositoryBlob).where(
-                    RepositoryBlob.repository_id == repository_id, RepositoryBlob.digest == digest
-                )
+        session.execute(
+            delete(RepositoryBlob).where(
+                RepositoryBlob.repository_id == repository.id,
+                RepositoryBlob.digest == manifest.digest,
             )
+        )
+        touch_repository(session, repository.id)
 
 
 async def delete_manifest(ctx: Context) -> Response:
     reference = _parse_reference(ctx.params["reference"], "MANIFEST_UNKNOWN")
     await in_thread(_delete, ctx, reference)
-    return Response(status_code=202, headers={"Content-Length": "0"})
+    ctx.plane.collect_garbage_soon()
+    return Response(status_code=202)

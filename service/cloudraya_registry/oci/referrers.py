@@ -18,11 +18,13 @@ if TYPE_CHECKING:
     from cloudraya_registry.oci.router import Context
 
 
-def _artifact_type(ctx: Context, manifest: Manifest) -> str | None:
+def _artifact_type(
+    ctx: Context, digest: str, media_type: str, stored_type: str | None
+) -> str | None:
     """The spec's value: artifactType, else an image manifest's config media type."""
-    if manifest.artifact_type or manifest.media_type not in IMAGE_TYPES:
-        return manifest.artifact_type
-    body = ctx.state.blob_store.read_bytes(manifest.digest, MAX_MANIFEST_BYTES)
+    if stored_type or media_type not in IMAGE_TYPES:
+        return stored_type
+    body = ctx.state.blob_store.read_bytes(digest, MAX_MANIFEST_BYTES)
     try:
         return json.loads(body or b"{}").get("config", {}).get("mediaType")
     except (ValueError, AttributeError):
@@ -34,25 +36,27 @@ def _referrers(ctx: Context, subject: str, artifact_type: str | None) -> list[di
         repository = find_repository(session, ctx.registry.id, ctx.repo.path)
         if repository is None:
             return []
-        manifests = session.scalars(
-            select(Manifest)
+        rows = session.execute(
+            select(
+                Manifest.digest,
+                Manifest.media_type,
+                Manifest.size,
+                Manifest.artifact_type,
+                Manifest.annotations,
+            )
             .where(Manifest.repository_id == repository.id, Manifest.subject_digest == subject)
             .order_by(Manifest.pushed_at, Manifest.id)
         ).all()
     descriptors = []
-    for manifest in manifests:
-        kind = _artifact_type(ctx, manifest)
+    for digest, media_type, size, stored_type, notes in rows:
+        kind = _artifact_type(ctx, digest, media_type, stored_type)
         if artifact_type is not None and kind != artifact_type:
             continue
-        descriptor: dict = {
-            "mediaType": manifest.media_type,
-            "digest": manifest.digest,
-            "size": manifest.size,
-        }
+        descriptor: dict = {"mediaType": media_type, "digest": digest, "size": size}
         if kind:
             descriptor["artifactType"] = kind
-        if manifest.annotations:
-            descriptor["annotations"] = manifest.annotations
+        if notes:
+            descriptor["annotations"] = notes
         descriptors.append(descriptor)
     return descriptors
 

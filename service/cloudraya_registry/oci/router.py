@@ -6,6 +6,7 @@ by framework routes; every failure becomes an OCI error body, never a framework 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -72,6 +73,8 @@ _HANDLERS: dict[tuple[str, str], tuple[Handler, str]] = {
     ("blob", "DELETE"): (blobs.delete_blob, "delete"),
     ("referrers", "GET"): (referrers.list_referrers, "pull"),
 }
+GC_DELAY_SECONDS = 2.0
+_DRAIN_LIMIT_BYTES = 8 * 1024 * 1024
 _SCOPE_ACTIONS = {"pull": "pull", "push": "pull,push", "delete": "delete"}
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -81,6 +84,22 @@ class DataPlane:
         self.state = state
         self.auth = Authenticator(state)
         self.upload_locks = uploads.UploadLocks()
+        self._gc_task: asyncio.Task | None = None
+
+    def collect_garbage_soon(self) -> None:
+        """Run the garbage collector shortly after data-plane deletes (bursts coalesce)."""
+        if self._gc_task is not None and not self._gc_task.done():
+            return
+        self._gc_task = asyncio.get_running_loop().create_task(self._collect_garbage())
+
+    async def _collect_garbage(self) -> None:
+        from cloudraya_registry.gc import collect_garbage
+
+        await asyncio.sleep(GC_DELAY_SECONDS)
+        try:
+            await in_thread(collect_garbage, self.state)
+        except Exception:
+            log.exception("garbage collection after a delete failed; it runs again later")
 
     def install(self, app: fastapi.FastAPI) -> None:
         for path in ("/v2", "/v2/"):
@@ -104,6 +123,7 @@ class DataPlane:
             response = await self._dispatch(request)
         except OciError as error:
             response = error.response(head=head)
+            await _drain_unread_body(request, response)
         except ClientDisconnect:
             response = error_response(
                 "BLOB_UPLOAD_INVALID", "the client closed the connection mid-request", 400
@@ -241,6 +261,32 @@ class DataPlane:
                 target=target,
                 source_ip=source_ip,
             )
+
+
+async def _drain_unread_body(request: Request, response: Response) -> None:
+    """Read what is left of a refused request's body so the connection can be reused.
+
+    Answering without reading the body would leave bytes in the socket and the connection is
+    reset under the client; a large body is not worth reading, so that connection is closed.
+    """
+    if getattr(request, "_stream_consumed", False):
+        return
+    length = request.headers.get("content-length")
+    chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
+    if not chunked and (length is None or length == "0"):
+        return
+    if length is not None and length.isdigit() and int(length) > _DRAIN_LIMIT_BYTES:
+        response.headers["Connection"] = "close"
+        return
+    drained = 0
+    try:
+        async for chunk in request.stream():
+            drained += len(chunk)
+            if drained > _DRAIN_LIMIT_BYTES:
+                response.headers["Connection"] = "close"
+                return
+    except (ClientDisconnect, RuntimeError):
+        response.headers["Connection"] = "close"
 
 
 def _basic_username(authorization: str | None) -> str | None:

@@ -8,6 +8,7 @@ read large chunks on a worker thread with one chunk of read-ahead.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
@@ -29,8 +30,10 @@ class BodyTooLarge(Exception):
         self.received = received
 
 
-async def in_thread(function: Callable[..., Any], *args: Any) -> Any:
-    return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+async def in_thread(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run blocking work (disk, database, argon2) on the default worker pool."""
+    call = functools.partial(function, *args, **kwargs) if kwargs else function
+    return await asyncio.get_running_loop().run_in_executor(None, call, *([] if kwargs else args))
 
 
 async def receive_into(request: Request, writer: UploadWriter, *, limit: int | None = None) -> int:

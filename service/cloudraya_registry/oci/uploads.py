@@ -73,7 +73,6 @@ def _session_headers(repo: RepositoryName, upload_id: str, size: int) -> dict[st
         "Location": _upload_location(repo, upload_id),
         "Range": _range_header(size),
         "Docker-Upload-UUID": upload_id,
-        "Content-Length": "0",
     }
 
 
@@ -83,7 +82,6 @@ def _created(repo: RepositoryName, digest: str) -> Response:
         headers={
             "Location": f"/v2/{repo.full}/blobs/{digest}",
             "Docker-Content-Digest": digest,
-            "Content-Length": "0",
         },
     )
 
@@ -369,4 +367,4 @@ async def cancel_upload(ctx: Context) -> Response:
     async with ctx.plane.upload_locks.hold(upload_id):
         await in_thread(_load_upload, ctx, upload_id)
         await in_thread(_drop_upload, ctx, upload_id)
-    return Response(status_code=204, headers={"Content-Length": "0"})
+    return Response(status_code=204)
