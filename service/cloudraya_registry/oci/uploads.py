@@ -120,20 +120,25 @@ def _remaining_quota(ctx: Context, already: int) -> int:
     return max(quota.capacity_bytes(ctx.registry) - used - already, 0)
 
 
-def _check_announced_length(ctx: Context, already: int) -> int | None:
-    """Early quota refusal when Content-Length is known; returns a streaming limit otherwise."""
+def _check_announced_length(ctx: Context, already: int, digest: str | None) -> int | None:
+    """Early quota refusal when Content-Length is known; returns a streaming limit otherwise.
+
+    Content the registry already holds (a known ``digest``) costs nothing and is not limited.
+    """
     length = _content_length(ctx)
     with ctx.state.db.read() as session:
+        if digest is not None and registry_holds_blob(session, ctx.registry.id, digest):
+            return None
         if length is not None:
             quota.check_early(session, ctx.registry, already + length)
             return None
     return _remaining_quota(ctx, already)
 
 
-async def _receive(ctx: Context, upload_id: str, start: int) -> int:
+async def _receive(ctx: Context, upload_id: str, start: int, digest: str | None = None) -> int:
     """Append the body to the upload; on any failure cut the file back to ``start``."""
     store = ctx.state.blob_store
-    limit = await in_thread(_check_announced_length, ctx, start)
+    limit = await in_thread(_check_announced_length, ctx, start, digest)
     writer = await in_thread(store.open_upload, upload_id)
     try:
         received = await receive_into(ctx.request, writer, limit=limit)
@@ -269,7 +274,7 @@ async def start_upload(ctx: Context) -> Response:
         upload_id = secrets.token_urlsafe(24)
         await in_thread(ctx.state.blob_store.create_upload, upload_id)
         try:
-            await _receive(ctx, upload_id, 0)
+            await _receive(ctx, upload_id, 0, digest)
         except BaseException:
             await in_thread(ctx.state.blob_store.delete_upload, upload_id)
             raise
@@ -351,7 +356,7 @@ async def finish_upload(ctx: Context) -> Response:
         offset = await in_thread(_load_upload, ctx, upload_id)
         if _has_body(ctx):
             expected = _parse_content_range(ctx, offset, upload_id, ctx.repo)
-            received = await _receive(ctx, upload_id, offset)
+            received = await _receive(ctx, upload_id, offset, digest)
             if expected is not None and received != expected[1] - expected[0] + 1:
                 await in_thread(ctx.state.blob_store.truncate_upload, upload_id, offset)
                 raise OciError(

@@ -1,0 +1,125 @@
+"""Storage quota on the push path.
+
+Registry sizes come in steps of 10 GB, far too large to fill in a test. The service reads
+``CLOUDRAYA_STORAGE_UNIT_BYTES`` to scale its "GB" down, so a 10 GB registry holds
+10 x 100 kB here and every path (early refusal, streaming refusal, refusal at completion,
+shared blobs, growth) is exercised with real bytes. One test also checks the real unit: a
+body announced as 11 GiB is refused from its headers alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import os
+from collections.abc import Iterator
+
+from tests.service.oci_helpers import (
+    PASSWORD,
+    OciClient,
+    oci_error_codes,
+    oci_error_message,
+    sha256,
+)
+from tests.support.service import RegistryService
+
+UNIT = 100_000  # bytes per "GB" in these tests
+CAPACITY = 10 * UNIT
+REPO = "small-registry/app"
+
+
+def _small_registry(service_factory) -> tuple[RegistryService, OciClient]:
+    service = service_factory(env={"CLOUDRAYA_STORAGE_UNIT_BYTES": str(UNIT)})
+    service.create_registry("small-registry", password=PASSWORD, storage_gb=10)
+    return service, OciClient(service, "small-registry")
+
+
+def _used_bytes(service: RegistryService) -> int:
+    with service.api() as api:
+        return api.get("/registries/small-registry").json()["storage"]["used_bytes"]
+
+
+def test_upload_past_the_quota_is_refused_before_it_is_stored(service_factory) -> None:
+    service, client = _small_registry(service_factory)
+    kept = os.urandom(600_000)
+    assert client.push_blob(REPO, kept).status_code == 201
+
+    # Announced length too large: refused up front, naming used and total bytes.
+    too_big = os.urandom(500_000)
+    refused = client.push_blob(REPO, too_big)
+    assert refused.status_code == 403
+    assert oci_error_codes(refused) == ["DENIED"]
+    message = oci_error_message(refused)
+    assert "600000" in message and str(CAPACITY) in message
+    assert client.http.head(f"/v2/{REPO}/blobs/{sha256(too_big)}").status_code == 404
+
+    # Streamed without a length (chunked encoding): refused once it passes the quota,
+    # and the upload keeps only what it had before that request.
+    location = client.start_upload(REPO).headers["Location"]
+
+    def stream() -> Iterator[bytes]:
+        for _ in range(10):
+            yield os.urandom(50_000)
+
+    streamed = client.http.patch(location, content=stream())
+    assert streamed.status_code == 403
+    assert oci_error_codes(streamed) == ["DENIED"]
+    assert client.http.get(location).headers["Range"] == "0-0"
+
+    assert _used_bytes(service) == len(kept)
+
+
+def test_quota_is_checked_again_when_the_upload_completes(service_factory) -> None:
+    service, client = _small_registry(service_factory)
+    assert client.push_blob(REPO, os.urandom(600_000)).status_code == 201
+
+    pending = os.urandom(300_000)
+    location = client.start_upload(REPO).headers["Location"]
+    patched = client.http.patch(location, content=pending)
+    assert patched.status_code == 202  # fits when sent: 900 kB of 1 MB
+
+    other = os.urandom(200_000)
+    assert client.push_blob("small-registry/other", other).status_code == 201
+
+    finished = client.http.put(patched.headers["Location"], params={"digest": sha256(pending)})
+    assert finished.status_code == 403
+    assert oci_error_codes(finished) == ["DENIED"]
+    assert "800000" in oci_error_message(finished)
+    assert client.http.head(f"/v2/{REPO}/blobs/{sha256(pending)}").status_code == 404
+    assert _used_bytes(service) == 800_000
+
+
+def test_shared_blobs_count_once_and_growing_storage_makes_room(service_factory) -> None:
+    service, client = _small_registry(service_factory)
+    shared = os.urandom(700_000)
+    assert client.push_blob(REPO, shared).status_code == 201
+    # The same content in another repository of the registry costs nothing more.
+    assert client.push_blob("small-registry/copy", shared).status_code == 201
+    assert _used_bytes(service) == len(shared)
+
+    extra = os.urandom(400_000)
+    assert client.push_blob(REPO, extra).status_code == 403
+    with service.api() as api:
+        grown = api.put("/registries/small-registry/storage", json={"storage_gb": 20})
+    assert grown.status_code == 200
+    assert client.push_blob(REPO, extra).status_code == 201
+    assert client.get_blob(REPO, sha256(extra)).content == extra
+    assert _used_bytes(service) == len(shared) + len(extra)
+
+
+def test_real_size_quota_refuses_an_announced_11_gib_upload(service: RegistryService) -> None:
+    service.create_registry("dev-registry", password=PASSWORD)
+    credentials = base64.b64encode(f"dev-registry:{PASSWORD}".encode()).decode()
+    connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=60)
+    try:
+        connection.putrequest("POST", f"/v2/dev-registry/huge/blobs/uploads/?digest={sha256(b'x')}")
+        connection.putheader("Authorization", f"Basic {credentials}")
+        connection.putheader("Content-Length", str(11 * 1024**3))
+        connection.endheaders()  # the body is never sent: the headers must be enough
+        response = connection.getresponse()
+        body = response.read().decode()
+    finally:
+        connection.close()
+    assert response.status == 403
+    assert "DENIED" in body
+    assert str(10 * 1024**3) in body
