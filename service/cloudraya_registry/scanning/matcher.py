@@ -46,15 +46,22 @@ def release_matches(advisory_ecosystem: str, image_ecosystem: str) -> bool:
 
 
 def _lookup_names(package: Package) -> list[tuple[str, str]]:
-    """(name key, version to compare) pairs under which the package is looked up."""
-    pairs = [(name_key(package.ecosystem, package.name), package.version)]
-    if package.source_name and package.source_name != package.name:
-        pairs.append(
-            (
-                name_key(package.ecosystem, package.source_name),
-                package.source_version or package.version,
-            )
+    """(name key, version to compare) pairs under which the package is looked up.
+
+    Distribution advisories give *source* versions (a binNMU'd ``bash 5.2.15-2+b2`` comes from
+    source ``5.2.15-2``), so the source name is compared with the source version, and a
+    different binary name with the binary version.
+    """
+    if not package.source_name:
+        return [(name_key(package.ecosystem, package.name), package.version)]
+    pairs = [
+        (
+            name_key(package.ecosystem, package.source_name),
+            package.source_version or package.version,
         )
+    ]
+    if package.source_name != package.name:
+        pairs.append((name_key(package.ecosystem, package.name), package.version))
     return pairs
 
 
