@@ -1,0 +1,38 @@
+# Debian packages the tests need, installed non-interactively when missing.
+#
+# `make deps` asks dpkg which of DEB_PACKAGES are absent and only then runs
+# `apt-get update` and `apt-get install`. CI runs as root; elsewhere sudo is
+# used when available. Other mk files may append: `DEB_PACKAGES += foo`.
+
+DEB_PACKAGES += \
+	skopeo \
+	podman \
+	crun \
+	conmon \
+	golang-github-containers-common \
+	postgresql \
+	debootstrap \
+	wrk \
+	python3-venv \
+	git \
+	ca-certificates
+
+.PHONY: deps
+deps:
+	@missing=""; \
+	for pkg in $(sort $(DEB_PACKAGES)); do \
+	  dpkg-query -W -f='$${Status}\n' "$$pkg" 2>/dev/null | grep -q '^install ok installed$$' \
+	    || missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then \
+	  echo "deps: all Debian packages present ($(words $(sort $(DEB_PACKAGES))) checked)"; \
+	  exit 0; \
+	fi; \
+	sudo=""; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  command -v sudo >/dev/null || { echo "deps: missing:$$missing; run 'make deps' as root" >&2; exit 1; }; \
+	  sudo="sudo"; \
+	fi; \
+	echo "deps: installing missing Debian packages:$$missing"; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q \
+	  && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
