@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 
 from sqlalchemy import delete, exists, select
@@ -25,7 +26,11 @@ from cloudraya_registry.state import ServiceState
 log = logging.getLogger(__name__)
 
 GRACE_PERIOD_SECONDS = 600.0
+GRACE_ENV = "CLOUDRAYA_GC_GRACE_SECONDS"  # operators (and tests) may shorten both grace periods
 LINK_GRACE_SECONDS = 3600.0
+# Upload files without a session row belong to monolithic uploads, which may be streaming right
+# now in another process: they are only removed when untouched this long, whatever the grace.
+ORPHAN_UPLOAD_SECONDS = 3600.0
 # Upload sessions nobody touched for this long are abandoned (distribution uses a week too).
 ABANDONED_UPLOAD_SECONDS = 7 * 24 * 3600.0
 
@@ -33,14 +38,19 @@ ABANDONED_UPLOAD_SECONDS = 7 * 24 * 3600.0
 def collect_garbage(
     state: ServiceState,
     *,
-    grace_seconds: float = GRACE_PERIOD_SECONDS,
-    link_grace_seconds: float = LINK_GRACE_SECONDS,
+    grace_seconds: float | None = None,
+    link_grace_seconds: float | None = None,
 ) -> dict:
     """Remove unreferenced blobs and orphaned upload files; return what was removed.
 
     Report: ``{"links_removed": int, "blobs_removed": [...digests], "bytes_freed": int,
     "uploads_removed": [...ids], "orphan_files_removed": int}``.
     """
+    configured = _configured_grace()
+    if grace_seconds is None:
+        grace_seconds = GRACE_PERIOD_SECONDS if configured is None else configured
+    if link_grace_seconds is None:
+        link_grace_seconds = LINK_GRACE_SECONDS if configured is None else configured
     store = state.blob_store
     now = time.time()
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=grace_seconds)
@@ -101,7 +111,7 @@ def collect_garbage(
     with state.db.read() as session:
         live_uploads = set(session.scalars(select(Upload.id)))
     for stored in store.iter_uploads():
-        if stored.key in live_uploads or now - stored.modified < grace_seconds:
+        if stored.key in live_uploads or now - stored.modified < ORPHAN_UPLOAD_SECONDS:
             continue
         with state.db.read() as session:
             if session.get(Upload, stored.key) is not None:
@@ -125,6 +135,15 @@ def collect_garbage(
             report["bytes_freed"],
         )
     return report
+
+
+def _configured_grace() -> float | None:
+    value = os.environ.get(GRACE_ENV)
+    try:
+        return max(float(value), 0.0) if value else None
+    except ValueError:
+        log.warning("ignoring %s=%r: not a number of seconds", GRACE_ENV, value)
+        return None
 
 
 def _prune_links(state: ServiceState, link_grace_seconds: float) -> int:

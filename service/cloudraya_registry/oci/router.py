@@ -22,6 +22,7 @@ from cloudraya_registry.oci.errors import API_VERSION_HEADER, OciError, error_re
 from cloudraya_registry.oci.names import RepositoryName, parse_repository_name
 from cloudraya_registry.oci.streaming import in_thread
 from cloudraya_registry.state import ServiceState
+from cloudraya_registry.storage import UploadMissingError
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,13 @@ class DataPlane:
         except OciError as error:
             response = error.response(head=head)
             await _drain_unread_body(request, response)
+        except UploadMissingError:
+            response = error_response(
+                "BLOB_UPLOAD_UNKNOWN",
+                "the upload's data is gone (cancelled, finished or abandoned); start a new upload",
+                404,
+                head=head,
+            )
         except ClientDisconnect:
             response = error_response(
                 "BLOB_UPLOAD_INVALID", "the client closed the connection mid-request", 400
