@@ -16,7 +16,7 @@ FINAL = {"done", "failed", "unsupported"}
 
 
 def push(service: RegistryService, registry: dict, layout: Path, tag: str, repo: str) -> None:
-    """``skopeo copy`` an OCI layout's ``tag`` to ``<registry>/<repo>:<tag>``."""
+    """``skopeo copy --all``: the image or index ``tag`` of a layout to ``<registry>/<repo>``."""
     policy = layout.parent / "skopeo-policy.json"
     policy.write_text(json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
     result = subprocess.run(
@@ -25,6 +25,7 @@ def push(service: RegistryService, registry: dict, layout: Path, tag: str, repo:
             "--policy",
             str(policy),
             "copy",
+            "--all",
             "--dest-tls-verify=false",
             "--dest-creds",
             f"{registry['username']}:{registry['password']}",
