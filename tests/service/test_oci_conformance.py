@@ -17,9 +17,12 @@ from tests.support.paths import ARTIFACTS_DIR, require_tool
 from tests.support.service import RegistryService
 
 
-def test_conformance_suite_passes_all_workflows(service: RegistryService) -> None:
+def test_conformance_suite_passes_all_workflows(control_service: RegistryService) -> None:
+    """Runs on SQLite and on PostgreSQL (the `control_service` backends)."""
+    service = control_service
     service.create_registry("conformance", password=PASSWORD)
-    report_dir = ARTIFACTS_DIR / "oci-conformance"
+    backend = "postgresql" if service.database_url else "sqlite"
+    report_dir = ARTIFACTS_DIR / "oci-conformance" / backend
     shutil.rmtree(report_dir, ignore_errors=True)
     report_dir.mkdir(parents=True)
     env = {

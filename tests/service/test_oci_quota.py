@@ -28,8 +28,11 @@ CAPACITY = 10 * UNIT
 REPO = "small-registry/app"
 
 
-def _small_registry(service_factory) -> tuple[RegistryService, OciClient]:
-    service = service_factory(env={"CLOUDRAYA_STORAGE_UNIT_BYTES": str(UNIT)})
+def _small_registry(service_factory, database_url_factory) -> tuple[RegistryService, OciClient]:
+    """A 10 "GB" registry of 1 MB on the backend under test (SQLite and PostgreSQL)."""
+    service = service_factory(
+        env={"CLOUDRAYA_STORAGE_UNIT_BYTES": str(UNIT)}, database_url=database_url_factory()
+    )
     service.create_registry("small-registry", password=PASSWORD, storage_gb=10)
     return service, OciClient(service, "small-registry")
 
@@ -39,8 +42,8 @@ def _used_bytes(service: RegistryService) -> int:
         return api.get("/registries/small-registry").json()["storage"]["used_bytes"]
 
 
-def test_upload_past_the_quota_is_refused_before_it_is_stored(service_factory) -> None:
-    service, client = _small_registry(service_factory)
+def test_upload_past_the_quota_is_refused_before_it_is_stored(service_factory, database_url_factory) -> None:
+    service, client = _small_registry(service_factory, database_url_factory)
     kept = os.urandom(600_000)
     assert client.push_blob(REPO, kept).status_code == 201
 
@@ -69,8 +72,8 @@ def test_upload_past_the_quota_is_refused_before_it_is_stored(service_factory) -
     assert _used_bytes(service) == len(kept)
 
 
-def test_quota_is_checked_again_when_the_upload_completes(service_factory) -> None:
-    service, client = _small_registry(service_factory)
+def test_quota_is_checked_again_when_the_upload_completes(service_factory, database_url_factory) -> None:
+    service, client = _small_registry(service_factory, database_url_factory)
     assert client.push_blob(REPO, os.urandom(600_000)).status_code == 201
 
     pending = os.urandom(300_000)
@@ -89,8 +92,8 @@ def test_quota_is_checked_again_when_the_upload_completes(service_factory) -> No
     assert _used_bytes(service) == 800_000
 
 
-def test_shared_blobs_count_once_and_growing_storage_makes_room(service_factory) -> None:
-    service, client = _small_registry(service_factory)
+def test_shared_blobs_count_once_and_growing_storage_makes_room(service_factory, database_url_factory) -> None:
+    service, client = _small_registry(service_factory, database_url_factory)
     shared = os.urandom(700_000)
     assert client.push_blob(REPO, shared).status_code == 201
     # The same content in another repository of the registry costs nothing more.
