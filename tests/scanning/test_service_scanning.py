@@ -298,3 +298,35 @@ def test_vulndb_import_versions_and_status(service: RegistryService, tmp_path: P
     )
     assert cli.returncode == 0, cli.stderr
     assert json.loads(cli.stdout)["version"] == 2
+
+
+def test_queued_and_interrupted_scans_resume_after_a_restart(
+    service: RegistryService, tmp_path: Path
+) -> None:
+    from cloudraya_registry.bootstrap import default_database_url
+    from cloudraya_registry.db.models import Manifest, ScanStatus
+    from cloudraya_registry.db.session import Database
+    from sqlalchemy import update
+
+    registry = service.create_registry("resume-reg")
+    push(service, registry, small_image(tmp_path, "queued", "2.0.0").root, "v1", "queued")
+    push(service, registry, small_image(tmp_path, "cut", "2.1.0").root, "v1", "cut")
+    digests = {
+        repo: scan_status(service, registry, repo, "v1")["digest"] for repo in ("queued", "cut")
+    }
+    service.stop()
+
+    # what a stop can leave behind: a scan accepted but not started, and one cut short
+    db = Database(default_database_url(service.data_dir))
+    with db.write() as session:
+        for repo, status in (("queued", ScanStatus.QUEUED), ("cut", ScanStatus.RUNNING)):
+            session.execute(
+                update(Manifest).where(Manifest.digest == digests[repo]).values(scan_status=status)
+            )
+    db.dispose()
+
+    service.start()
+    for repo, version in (("queued", "2.0.0"), ("cut", "2.1.0")):
+        assert wait_for_scan(service, registry, repo, "v1")["status"] == "done"
+        packages = get(service, artifact_path(registry, repo, "v1") + "/packages")["packages"]
+        assert [p["version"] for p in packages] == [version]

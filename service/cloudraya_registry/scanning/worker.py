@@ -154,6 +154,9 @@ class ScanPool:
                 version = results.current_vulndb_version(session)
                 matched = [(p, match(session, p.inventory.packages)) for p in outcome.platforms]
             with self.state.db.write() as session:
+                if session.get(Manifest, manifest_id) is None:
+                    log.info(f"{digest} was deleted during its scan; result dropped")
+                    return
                 if len(matched) > 1 or matched[0][0].digest != digest:
                     for platform_result, findings in matched:
                         child = session.scalar(
