@@ -59,14 +59,13 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, counting_receive, tagging_send)
         finally:
-            route = scope.get("route")
             client = scope.get("client")
             log.info(
                 "request",
                 extra={
                     "request_id": request_id,
                     "method": scope.get("method"),
-                    "route": getattr(route, "path", None) or "<unmatched>",
+                    "route": route_template(scope),
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "bytes_in": bytes_in,
@@ -81,3 +80,23 @@ def _request_id(scope: Scope) -> str:
         if name.lower() == REQUEST_ID_HEADER and _CLIENT_REQUEST_ID.match(value):
             return value.decode()
     return uuid.uuid4().hex
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route with its parameters unfilled, e.g. ``/api/v1/registries/{name}``.
+
+    Rebuilt from the path and the matched path parameters, because routes of included
+    routers do not know their prefix. Unmatched paths are not logged verbatim.
+    """
+    if "endpoint" not in scope:
+        return "<unmatched>"
+    template = scope.get("path", "")
+    params = scope.get("path_params") or {}
+    for name, value in sorted(params.items(), key=lambda item: -len(str(item[1]))):
+        value = str(value)
+        if not value:
+            continue
+        head, sep, tail = template.rpartition("/" + value)
+        if sep:
+            template = f"{head}/{{{name}}}{tail}"
+    return template

@@ -116,7 +116,9 @@ def _top_level_manifests(session: Session, repository_ids: list[int]) -> list[Ma
             select(Manifest.repository_id, ManifestReference.digest)
             .join(ManifestReference, ManifestReference.manifest_id == Manifest.id)
             .where(Manifest.repository_id.in_(repository_ids), ManifestReference.kind == "manifest")
-        ).tuples()
+        )
+        .tuples()
+        .all()
     )
     return [m for m in manifests if m.id in tagged or (m.repository_id, m.digest) not in children]
 
@@ -147,7 +149,9 @@ def list_repositories(name: str, state: StateDep, caller: CallerDep) -> Reposito
                     select(Manifest.repository_id, func.coalesce(func.sum(Manifest.pull_count), 0))
                     .where(Manifest.repository_id.in_(ids))
                     .group_by(Manifest.repository_id)
-                ).tuples()
+                )
+                .tuples()
+                .all()
             )
             if ids
             else {}
@@ -157,7 +161,9 @@ def list_repositories(name: str, state: StateDep, caller: CallerDep) -> Reposito
                 select(Manifest.repository_id, func.max(Manifest.pushed_at))
                 .where(Manifest.repository_id.in_(ids))
                 .group_by(Manifest.repository_id)
-            ).tuples()
+            )
+            .tuples()
+            .all()
             if ids
             else []
         ):
@@ -167,7 +173,9 @@ def list_repositories(name: str, state: StateDep, caller: CallerDep) -> Reposito
                 select(Tag.repository_id, func.max(Tag.updated_at))
                 .where(Tag.repository_id.in_(ids))
                 .group_by(Tag.repository_id)
-            ).tuples()
+            )
+            .tuples()
+            .all()
             if ids
             else []
         ):
