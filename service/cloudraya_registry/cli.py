@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -141,7 +142,15 @@ class _AnnouncingServer:
         print(f"cloudraya-registry listening on {self.url}", flush=True)
 
     def run(self) -> None:
+        # uvicorn re-raises SIGTERM/SIGINT once it has drained, with the handler that was in
+        # place before it started; a no-op handler turns a drained shutdown into exit code 0.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, _drained)
         self._server.run()
+
+
+def _drained(_signum: int, _frame: object) -> None:
+    log.info("drained; exiting")
 
 
 def _open_state(args: argparse.Namespace):
