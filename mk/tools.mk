@@ -6,6 +6,7 @@
 # rebuilding. Go's own module and build caches stay at their defaults.
 
 TOOLS_DIR := $(REPO_ROOT)/tools
+# Build commands and --src paths are relative to the repository root (see ensure-tool).
 ENSURE_TOOL := $(TOOLS_DIR)/ensure-tool --bin-dir $(TOOLS_BIN)
 
 # `go.mod` require line -> version, e.g. $(call gomod-version,pulumi,github.com/pulumi/pulumi/pkg/v3)
@@ -23,10 +24,10 @@ CONFORMANCE_VERSION := $(call gomod-version,conformance,github.com/opencontainer
 GO_BUILD := go build -tags osusergo,grpcnotrace
 PULUMI_VERSION_VAR := github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 
-PULUMI_MOD := --src $(TOOLS_DIR)/pulumi/go.mod --src $(TOOLS_DIR)/pulumi/go.sum
-YAML_MOD := --src $(TOOLS_DIR)/pulumi-yaml/go.mod --src $(TOOLS_DIR)/pulumi-yaml/go.sum
-OCI_MOD := --src $(TOOLS_DIR)/oci/go.mod --src $(TOOLS_DIR)/oci/go.sum
-CONFORMANCE_MOD := --src $(TOOLS_DIR)/conformance/go.mod --src $(TOOLS_DIR)/conformance/go.sum
+PULUMI_MOD := --src tools/pulumi/go.mod --src tools/pulumi/go.sum
+YAML_MOD := --src tools/pulumi-yaml/go.mod --src tools/pulumi-yaml/go.sum
+OCI_MOD := --src tools/oci/go.mod --src tools/oci/go.sum
+CONFORMANCE_MOD := --src tools/conformance/go.mod --src tools/conformance/go.sum
 
 TOOLS := pulumi pulumi-language-yaml pulumi-language-python pulumi-language-python-exec \
 	crane regctl registry oci-conformance
@@ -37,35 +38,35 @@ tools: $(addprefix tool-,$(TOOLS))
 
 tool-pulumi:
 	@$(ENSURE_TOOL) --name pulumi --version $(PULUMI_VERSION) $(PULUMI_MOD) -- \
-	  'cd $(TOOLS_DIR)/pulumi && $(GO_BUILD) -ldflags "-X $(PULUMI_VERSION_VAR)=$(PULUMI_VERSION)" -o "$$OUT" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi'
+	  'cd tools/pulumi && $(GO_BUILD) -ldflags "-X $(PULUMI_VERSION_VAR)=$(PULUMI_VERSION)" -o "$$OUT" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi'
 
 tool-pulumi-language-yaml:
 	@$(ENSURE_TOOL) --name pulumi-language-yaml --version $(PULUMI_YAML_VERSION) $(YAML_MOD) -- \
-	  'cd $(TOOLS_DIR)/pulumi-yaml && $(GO_BUILD) -ldflags "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$(PULUMI_YAML_VERSION)" -o "$$OUT" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml'
+	  'cd tools/pulumi-yaml && $(GO_BUILD) -ldflags "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$(PULUMI_YAML_VERSION)" -o "$$OUT" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml'
 
 # Our own Python language host (see tools/pulumi/pylanghost/doc.go for why).
 tool-pulumi-language-python:
-	@$(ENSURE_TOOL) --name pulumi-language-python --version $(PULUMI_VERSION) $(PULUMI_MOD) --src $(TOOLS_DIR)/pulumi/pylanghost -- \
-	  'cd $(TOOLS_DIR)/pulumi && $(GO_BUILD) -ldflags "-X $(PULUMI_VERSION_VAR)=$(PULUMI_VERSION)" -o "$$OUT" ./pylanghost'
+	@$(ENSURE_TOOL) --name pulumi-language-python --version $(PULUMI_VERSION) $(PULUMI_MOD) --src tools/pulumi/pylanghost -- \
+	  'cd tools/pulumi && $(GO_BUILD) -ldflags "-X $(PULUMI_VERSION_VAR)=$(PULUMI_VERSION)" -o "$$OUT" ./pylanghost'
 
 # The Python host runs programs through this script from the pinned sdk/v3 module.
 tool-pulumi-language-python-exec:
 	@$(ENSURE_TOOL) --name pulumi-language-python-exec --version $(PULUMI_SDK_VERSION) $(PULUMI_MOD) -- \
-	  'cd $(TOOLS_DIR)/pulumi && go mod download github.com/pulumi/pulumi/sdk/v3 && cp "$$(go list -m -f "{{.Dir}}" github.com/pulumi/pulumi/sdk/v3)/python/cmd/pulumi-language-python-exec" "$$OUT"'
+	  'cd tools/pulumi && go mod download github.com/pulumi/pulumi/sdk/v3 && cp "$$(go list -m -f "{{.Dir}}" github.com/pulumi/pulumi/sdk/v3)/python/cmd/pulumi-language-python-exec" "$$OUT"'
 
 tool-crane:
 	@$(ENSURE_TOOL) --name crane --version $(CRANE_VERSION) $(OCI_MOD) -- \
-	  'cd $(TOOLS_DIR)/oci && $(GO_BUILD) -ldflags "-X github.com/google/go-containerregistry/cmd/crane/cmd.Version=$(CRANE_VERSION)" -o "$$OUT" github.com/google/go-containerregistry/cmd/crane'
+	  'cd tools/oci && $(GO_BUILD) -ldflags "-X github.com/google/go-containerregistry/cmd/crane/cmd.Version=$(CRANE_VERSION)" -o "$$OUT" github.com/google/go-containerregistry/cmd/crane'
 
 tool-regctl:
 	@$(ENSURE_TOOL) --name regctl --version $(REGCTL_VERSION) $(OCI_MOD) -- \
-	  'cd $(TOOLS_DIR)/oci && $(GO_BUILD) -ldflags "-X github.com/regclient/regclient/internal/version.vcsTag=$(REGCTL_VERSION)" -o "$$OUT" github.com/regclient/regclient/cmd/regctl'
+	  'cd tools/oci && $(GO_BUILD) -ldflags "-X github.com/regclient/regclient/internal/version.vcsTag=$(REGCTL_VERSION)" -o "$$OUT" github.com/regclient/regclient/cmd/regctl'
 
 tool-registry:
 	@$(ENSURE_TOOL) --name registry --version $(REGISTRY_VERSION) $(OCI_MOD) -- \
-	  'cd $(TOOLS_DIR)/oci && $(GO_BUILD) -ldflags "-X github.com/distribution/distribution/v3/version.version=$(REGISTRY_VERSION)" -o "$$OUT" github.com/distribution/distribution/v3/cmd/registry'
+	  'cd tools/oci && $(GO_BUILD) -ldflags "-X github.com/distribution/distribution/v3/version.version=$(REGISTRY_VERSION)" -o "$$OUT" github.com/distribution/distribution/v3/cmd/registry'
 
 # The Ginkgo conformance suite is a test binary: `go test -c`.
 tool-oci-conformance:
 	@$(ENSURE_TOOL) --name oci-conformance --version $(CONFORMANCE_VERSION) $(CONFORMANCE_MOD) -- \
-	  'cd $(TOOLS_DIR)/conformance && go test -c -o "$$OUT" github.com/opencontainers/distribution-spec/conformance'
+	  'cd tools/conformance && go test -c -o "$$OUT" github.com/opencontainers/distribution-spec/conformance'
