@@ -15,6 +15,7 @@ DEB_PACKAGES += \
 	wrk \
 	python3-venv \
 	git \
+	curl \
 	ca-certificates
 
 .PHONY: deps
