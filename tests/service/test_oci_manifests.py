@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from tests.service.oci_helpers import (
     DOCKER_MANIFEST,
@@ -212,3 +213,25 @@ def test_deleting_by_digest_removes_manifest_and_tags(service: RegistryService) 
     assert client.http.get(f"/v2/{REPO}/tags/list").json()["tags"] == []
     again = client.http.delete(f"/v2/{REPO}/manifests/{image.digest}")
     assert again.status_code == 404
+
+
+def test_scan_on_push_queues_pushed_images(service: RegistryService) -> None:
+    client = registry_with_client(service, "dev-registry")
+    with service.api() as api:
+        assert (
+            api.patch("/registries/dev-registry/settings", json={"scan_on_push": True}).status_code
+            == 200
+        )
+    image = make_image(100)
+    assert client.push_image(REPO, image, "v1").status_code == 201
+
+    deadline = time.monotonic() + 60
+    status = "not_scanned"
+    while status == "not_scanned" and time.monotonic() < deadline:
+        with service.api() as api:
+            artifacts = api.get("/registries/dev-registry/repositories/team/app/artifacts")
+        status = artifacts.json()["artifacts"][0]["scan"]["status"]
+        time.sleep(0.2)
+    assert status in ("queued", "running", "done", "failed", "unsupported"), (
+        "a push with scan_on_push on never reached the scanner (is scanning.mount wired in app.py?)"
+    )

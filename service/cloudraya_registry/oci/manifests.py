@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select, update
 from starlette.responses import Response
 
+from cloudraya_registry import scanning
 from cloudraya_registry.db.models import (
     Manifest,
     ManifestReference,
@@ -147,7 +148,10 @@ async def put_manifest(ctx: Context) -> Response:
         digest = f"sha256:{hashlib.sha256(body).hexdigest()}"
         tags = [reference, *extra_tags]
     parsed = parse_manifest(body, ctx.request.headers.get("content-type"))
-    await in_thread(_store_manifest, ctx, digest, body, parsed, tags)
+    created_id = await in_thread(_store_manifest, ctx, digest, body, parsed, tags)
+    if created_id is not None:
+        # Scan-on-push: the scanner decides from the registry's setting; this only wakes it.
+        scanning.on_manifest_pushed(ctx.state, created_id)
     headers = {
         "Location": f"/v2/{ctx.repo.full}/manifests/{digest}",
         "Docker-Content-Digest": digest,
@@ -212,7 +216,8 @@ def _references(parsed: ParsedManifest) -> dict[str, str]:
 
 def _store_manifest(
     ctx: Context, digest: str, body: bytes, parsed: ParsedManifest, tags: list[str]
-) -> None:
+) -> int | None:
+    """Store the manifest and its tags; returns the id of a newly created manifest."""
     store = ctx.state.blob_store
     if store.stat(digest) != len(body):
         store.put_bytes(digest, body)
@@ -222,6 +227,7 @@ def _store_manifest(
         total = _check_references(session, ctx, repository.id, parsed)
         manifest = find_manifest(session, repository.id, digest)
         now = utcnow()
+        created = manifest is None
         if manifest is None:
             manifest = Manifest(
                 repository_id=repository.id,
@@ -233,7 +239,7 @@ def _store_manifest(
                 total_size=total,
                 annotations=parsed.annotations,
                 pushed_at=now,
-                scan_status=ScanStatus.QUEUED if registry.scan_on_push else ScanStatus.NOT_SCANNED,
+                scan_status=ScanStatus.NOT_SCANNED,
             )
             ensure_blob(session, digest, len(body))
             session.add(manifest)
@@ -261,6 +267,7 @@ def _store_manifest(
             current.manifest_id = manifest.id
             current.updated_at = now
         touch_repository(session, repository.id)
+    return manifest.id if created else None
 
 
 # -- DELETE ------------------------------------------------------------------------------------
