@@ -78,21 +78,27 @@ def get(service: RegistryService, path: str, **params: Any) -> dict:
     return response.json()
 
 
-def vulndb_import(service: RegistryService, path: Path) -> subprocess.CompletedProcess[str]:
+def vulndb_cli(service: RegistryService, *args: str) -> subprocess.CompletedProcess[str]:
+    """``cloudraya-registry vulndb ARGS`` against the service's data dir and database."""
+    database = ["--database-url", service.database_url] if service.database_url else []
     return subprocess.run(
         [
             require_tool("cloudraya-registry"),
             "vulndb",
-            "import",
-            str(path),
+            *args,
             "--data-dir",
             str(service.data_dir),
+            *database,
         ],
         capture_output=True,
         text=True,
         timeout=300,
         env={"PATH": search_path()},
     )
+
+
+def vulndb_import(service: RegistryService, path: Path) -> subprocess.CompletedProcess[str]:
+    return vulndb_cli(service, "import", str(path))
 
 
 def write_osv(directory: Path, records: list[dict]) -> Path:

@@ -6,7 +6,6 @@ import gzip
 import io
 import json
 import os
-import subprocess
 import tarfile
 from pathlib import Path
 
@@ -21,11 +20,11 @@ from tests.scanning.registry import (
     push,
     request_scan,
     scan_status,
+    vulndb_cli,
     vulndb_import,
     wait_for_scan,
     write_osv,
 )
-from tests.support.paths import require_tool, search_path
 from tests.support.service import RegistryService
 
 APK_DB = b"P:busybox\nV:1.36.1-r15\no:busybox\n\nP:libssl3\nV:3.1.4-r5\no:openssl\n"
@@ -127,8 +126,9 @@ def test_hostile_images_fail_with_a_reason_while_the_service_keeps_working(
 
 
 def test_language_and_alpine_findings_per_platform_of_an_index(
-    service: RegistryService, tmp_path: Path
+    backend_service: RegistryService, tmp_path: Path
 ) -> None:
+    service = backend_service
     registry = service.create_registry("lang-reg")
     layout = OciLayout(tmp_path / "oci")
     base = layer(
@@ -253,7 +253,10 @@ def test_api_errors_use_the_control_plane_format(service: RegistryService, tmp_p
         )
 
 
-def test_vulndb_import_versions_and_status(service: RegistryService, tmp_path: Path) -> None:
+def test_vulndb_import_versions_and_status(
+    backend_service: RegistryService, tmp_path: Path
+) -> None:
+    service = backend_service
     with service.api() as api:
         empty = api.get("/vulndb").json()
     assert (empty["version"], empty["advisory_count"]) == (None, 0)
@@ -283,19 +286,7 @@ def test_vulndb_import_versions_and_status(service: RegistryService, tmp_path: P
     assert status["ecosystems"] == {"Debian": 1, "PyPI": 1}
     assert [i["version"] for i in status["imports"]] == [2, 1]
 
-    cli = subprocess.run(
-        [
-            require_tool("cloudraya-registry"),
-            "vulndb",
-            "status",
-            "--data-dir",
-            str(service.data_dir),
-        ],
-        capture_output=True,
-        text=True,
-        env={"PATH": search_path()},
-        timeout=120,
-    )
+    cli = vulndb_cli(service, "status")
     assert cli.returncode == 0, cli.stderr
     assert json.loads(cli.stdout)["version"] == 2
 
