@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from importlib import metadata
+import json
+from importlib import resources
 
-try:
-    __version__ = metadata.version("pulumi-cloudraya")
-except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+# The plugin version is the schema version, so the SDKs and the plugin always agree.
+__version__: str = json.loads(
+    resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8")
+)["version"]

@@ -36,6 +36,10 @@ class NotFound(ApiError):
 class Unreachable(ApiError):
     """The service could not be reached (connection refused, DNS, timeout)."""
 
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
 
 @dataclass(frozen=True)
 class RegistryInfo:
@@ -270,14 +274,16 @@ class CloudRayaClient:
                     self._pause(attempt)
                     continue
                 raise Unreachable(
-                    f"{subject}{call} failed: cannot connect to {self.endpoint} ({_reason(exc)})"
+                    f"{subject}{call} failed: cannot connect to {self.endpoint} ({_reason(exc)})",
+                    reason=f"cannot connect ({_reason(exc)})",
                 ) from None
             except httpx.TransportError as exc:
                 if idempotent and not last:
                     self._pause(attempt)
                     continue
                 raise Unreachable(
-                    f"{subject}{call} failed: no answer from {self.endpoint} ({_reason(exc)})"
+                    f"{subject}{call} failed: no answer from {self.endpoint} ({_reason(exc)})",
+                    reason=f"no answer ({_reason(exc)})",
                 ) from None
             if response.status_code in RETRYABLE_STATUS and idempotent and not last:
                 self._pause(attempt)

@@ -117,11 +117,15 @@ class Registry(Resource):
         if isinstance(name, str) and (problem := name_problem(name)):
             failures.append(CheckFailure("name", problem))
 
+        # Grow-only is checked against the previous inputs, which a refresh has set to the size
+        # the service reports. (Diff must not fail: the engine also calls it during refresh,
+        # with the old program inputs as the "new" side.)
         storage = news.get("storageGb")
         storage = DEFAULT_STORAGE_GB if storage is None else storage
         if storage is not UNKNOWN:
             current = olds.get("storageGb")
-            current = current if isinstance(current, int) and name == olds.get("name") else None
+            same_registry = name == olds.get("name")
+            current = current if isinstance(current, int) and same_registry else None
             if problem := storage_problem(storage, current, olds.get("name")):
                 failures.append(CheckFailure("storageGb", problem))
 
@@ -146,13 +150,7 @@ class Registry(Resource):
 
         old_storage = old_state.get("storageGb")
         new_storage = news.get("storageGb", DEFAULT_STORAGE_GB)
-        if new_storage is UNKNOWN or ("name" in changes and new_storage != old_storage):
-            changes["storageGb"] = PropertyChange("update")
-        elif "name" not in changes and new_storage != old_storage:
-            if isinstance(old_storage, int) and (
-                problem := storage_problem(new_storage, old_storage, old_name)
-            ):
-                raise ResourceError(problem)
+        if new_storage != old_storage:
             changes["storageGb"] = PropertyChange("update")
 
         # Passwords are compared input to input: a generated password (no input) never diffs.

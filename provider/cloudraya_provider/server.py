@@ -21,7 +21,7 @@ from google.rpc import status_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from . import __version__, wire
-from .client import ApiError, CloudRayaClient
+from .client import ApiError, CloudRayaClient, Unreachable
 from .config import config_failures, resolve
 from .framework import (
     CheckContext,
@@ -104,7 +104,13 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
                 }
             config = resolve(args)
             client = self._client_factory(config.endpoint, config.api_token)
-            client.check_access()
+            try:
+                client.check_access()
+            except Unreachable as exc:
+                raise ValueError(
+                    f"cannot reach the CloudRaya service at {config.endpoint} "
+                    f"(cloudraya:endpoint or CLOUDRAYA_ENDPOINT): {exc.reason}"
+                ) from None
             self._resources, self._functions = self._catalog(client)
             self._accept_secrets = request.acceptSecrets
         return provider_pb2.ConfigureResponse(

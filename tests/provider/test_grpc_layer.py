@@ -168,7 +168,7 @@ def test_docker_config_json_output_is_secret(provider, fake):
     assert HOST in json.loads(config["value"])["auths"]
 
 
-def test_diff_reports_replace_for_rename_and_fails_for_shrink(provider, fake):
+def test_rename_is_a_replace_and_shrink_fails_check(provider, fake):
     configure(provider)
     checked, created = create_registry(provider, {"name": "dev-registry", "storageGb": 20})
     renamed = dict(plain(checked.inputs), name="dev-registry-2")
@@ -188,18 +188,15 @@ def test_diff_reports_replace_for_rename_and_fails_for_shrink(provider, fake):
     assert diff.deleteBeforeReplace is False
 
     shrunk = dict(plain(checked.inputs), storageGb=10)
-    with pytest.raises(grpc.RpcError) as failure:
-        provider.Diff(
-            provider_pb2.DiffRequest(
-                id=created.id,
-                urn=REGISTRY_URN,
-                type="cloudraya:index:Registry",
-                olds=created.properties,
-                old_inputs=checked.inputs,
-                news=struct(shrunk),
-            )
+    rechecked = provider.Check(
+        provider_pb2.CheckRequest(
+            urn=REGISTRY_URN, name="dev", type="cloudraya:index:Registry",
+            olds=checked.inputs, news=struct(shrunk),
         )
-    assert "dev-registry has 20 GB" in failure.value.details()
+    )  # fmt: skip
+    [failure] = rechecked.failures
+    assert failure.property == "storageGb"
+    assert "dev-registry has 20 GB" in failure.reason
 
 
 def test_partial_update_failure_carries_the_new_state(provider, fake):

@@ -85,13 +85,23 @@ def test_shrinking_storage_fails_check_with_current_size_and_rule():
     assert "can only grow" in failure.reason
 
 
-def test_shrinking_storage_fails_diff_and_never_replaces():
+def test_non_multiple_growth_fails_check_with_current_size():
+    olds = {"name": "dev-registry", "storageGb": 20, "forceDestroy": False}
+    result = Registry(FakeService().client()).check(CTX, olds, {**olds, "storageGb": 25})
+    [failure] = result.failures
+    assert "dev-registry has 20 GB" in failure.reason
+    assert "multiple of 10" in failure.reason
+
+
+def test_diff_never_fails_so_refresh_can_show_a_resize_done_elsewhere():
+    # During refresh the engine diffs the refreshed state (here 40 GB) against the old inputs.
     fake = FakeService()
-    registry, id, state, inputs = created(fake, storageGb=30)
-    with pytest.raises(ResourceError) as failure:
-        registry.diff(id, state, inputs, {**inputs, "storageGb": 20})
-    assert "dev-registry has 30 GB" in str(failure.value)
-    assert fake.registries["dev-registry"].storage_gb == 30
+    registry, id, state, inputs = created(fake)
+    fake.registries["dev-registry"].storage_gb = 40
+    refreshed = registry.read(id, state, inputs)
+    diff = registry.diff(id, refreshed.state, refreshed.inputs, inputs)
+    assert diff.changes == {"storageGb": PropertyChange("update")}
+    assert diff.replaces == []
 
 
 def test_growing_storage_is_an_in_place_update():
