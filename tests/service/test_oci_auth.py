@@ -166,3 +166,22 @@ def test_failed_credential_uses_are_audited_without_the_secret(service: Registry
     assert all(e["source_ip"] == "127.0.0.1" for e in failures)
     assert wrong_password not in audit.text
     assert wrong_password not in service.log_text()
+
+
+def test_repeated_wrong_passwords_are_throttled(service: RegistryService) -> None:
+    service.create_registry("dev-registry", password=PASSWORD)
+    statuses = [
+        httpx.get(f"{service.url}/v2/", auth=("dev-registry", f"Guess-Number-{i:03d}")).status_code
+        for i in range(12)
+    ]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10:] == [429, 429]
+    # While throttled even the right password waits, so guessing cannot continue.
+    throttled = httpx.get(f"{service.url}/v2/", auth=("dev-registry", PASSWORD))
+    assert throttled.status_code == 429
+    assert oci_error_codes(throttled) == ["TOOMANYREQUESTS"]
+    assert int(throttled.headers["Retry-After"]) > 0
+    assert "try again in" in oci_error_message(throttled)
+    # Other registries' users are not affected.
+    service.create_registry("other-registry", password=PASSWORD)
+    assert httpx.get(f"{service.url}/v2/", auth=("other-registry", PASSWORD)).status_code == 200

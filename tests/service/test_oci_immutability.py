@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from tests.service.oci_helpers import (
+    OCI_INDEX,
     make_image,
+    make_index,
     oci_error_codes,
     oci_error_message,
     registry_with_client,
@@ -64,3 +66,20 @@ def test_turning_immutability_off_allows_moving_tags_again(service: RegistryServ
     assert client.get_manifest(REPO, "latest").status_code == 404
     # Deleting the tag left the manifest itself reachable by digest.
     assert client.get_manifest(REPO, second.digest).status_code == 200
+
+
+def test_platform_manifest_of_an_immutable_index_cannot_be_deleted(
+    service: RegistryService,
+) -> None:
+    client = registry_with_client(service, "prod-registry")
+    amd64, arm64 = make_image(100), make_image(100)
+    for image in (amd64, arm64):
+        assert client.push_image(REPO, image).status_code == 201
+    index = make_index(amd64, arm64)
+    assert client.put_manifest(REPO, "v2.0.0", index, OCI_INDEX).status_code == 201
+    _set_immutability(service, True)
+
+    refused = client.http.delete(f"/v2/{REPO}/manifests/{arm64.digest}")
+    assert refused.status_code == 403
+    assert "v2.0.0" in oci_error_message(refused)
+    assert client.get_manifest(REPO, arm64.digest).status_code == 200

@@ -42,7 +42,9 @@ def _used_bytes(service: RegistryService) -> int:
         return api.get("/registries/small-registry").json()["storage"]["used_bytes"]
 
 
-def test_upload_past_the_quota_is_refused_before_it_is_stored(service_factory, database_url_factory) -> None:
+def test_upload_past_the_quota_is_refused_before_it_is_stored(
+    service_factory, database_url_factory
+) -> None:
     service, client = _small_registry(service_factory, database_url_factory)
     kept = os.urandom(600_000)
     assert client.push_blob(REPO, kept).status_code == 201
@@ -72,7 +74,9 @@ def test_upload_past_the_quota_is_refused_before_it_is_stored(service_factory, d
     assert _used_bytes(service) == len(kept)
 
 
-def test_quota_is_checked_again_when_the_upload_completes(service_factory, database_url_factory) -> None:
+def test_quota_is_checked_again_when_the_upload_completes(
+    service_factory, database_url_factory
+) -> None:
     service, client = _small_registry(service_factory, database_url_factory)
     assert client.push_blob(REPO, os.urandom(600_000)).status_code == 201
 
@@ -92,7 +96,9 @@ def test_quota_is_checked_again_when_the_upload_completes(service_factory, datab
     assert _used_bytes(service) == 800_000
 
 
-def test_shared_blobs_count_once_and_growing_storage_makes_room(service_factory, database_url_factory) -> None:
+def test_shared_blobs_count_once_and_growing_storage_makes_room(
+    service_factory, database_url_factory
+) -> None:
     service, client = _small_registry(service_factory, database_url_factory)
     shared = os.urandom(700_000)
     assert client.push_blob(REPO, shared).status_code == 201

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloudraya_registry.db.models import Tag
+from cloudraya_registry.db.models import Manifest, ManifestReference, Tag
 from cloudraya_registry.oci.errors import OciError
 from cloudraya_registry.oci.registry_access import RegistryInfo
 
@@ -52,4 +52,24 @@ def check_manifest_delete(
             f"manifest {digest} of {repository} is tagged {', '.join(repr(t) for t in tags)} "
             "and immutable tags cannot be removed",
             tags,
+        )
+    # A platform manifest of a tagged index is part of what that immutable tag names.
+    repository_id = session.scalar(select(Manifest.repository_id).where(Manifest.id == manifest_id))
+    parent_tags = sorted(
+        session.scalars(
+            select(Tag.name)
+            .join(ManifestReference, ManifestReference.manifest_id == Tag.manifest_id)
+            .where(
+                Tag.repository_id == repository_id,
+                ManifestReference.digest == digest,
+                ManifestReference.kind == "manifest",
+            )
+        )
+    )
+    if parent_tags:
+        raise _denied(
+            registry,
+            f"manifest {digest} of {repository} belongs to the index tagged "
+            f"{', '.join(repr(t) for t in parent_tags)} and immutable tags cannot change",
+            parent_tags,
         )

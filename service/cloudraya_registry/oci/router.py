@@ -21,6 +21,7 @@ from cloudraya_registry.oci.auth import Authenticator, Caller, FailedCredential
 from cloudraya_registry.oci.errors import API_VERSION_HEADER, OciError, error_response
 from cloudraya_registry.oci.names import RepositoryName, parse_repository_name
 from cloudraya_registry.oci.streaming import in_thread
+from cloudraya_registry.oci.throttle import FailureThrottle
 from cloudraya_registry.state import ServiceState
 from cloudraya_registry.storage import UploadMissingError
 
@@ -84,6 +85,7 @@ class DataPlane:
     def __init__(self, state: ServiceState) -> None:
         self.state = state
         self.auth = Authenticator(state)
+        self.throttle = FailureThrottle()
         self.upload_locks = uploads.UploadLocks()
         self._gc_task: asyncio.Task | None = None
 
@@ -206,13 +208,16 @@ class DataPlane:
     ) -> Caller:
         failure: FailedCredential | None = None
         caller: Caller | None = None
+        username = _basic_username(authorization)
+        self.throttle.check(source_ip, username)
         with self.state.db.read() as session:
             try:
                 caller = self.auth.identify(session, authorization)
             except FailedCredential as error:
                 failure = error
         if failure is not None:
-            username = _basic_username(authorization)
+            if failure.method == "basic":
+                self.throttle.failed(source_ip, username)
             with self.state.db.write() as session:
                 self.auth.record_failure(
                     session, failure, username=username, target=target, source_ip=source_ip
@@ -225,6 +230,8 @@ class DataPlane:
                     scope, "invalid_token" if failure.method == "bearer" else None
                 ),
             )
+        if caller is not None and caller.method == "basic":
+            self.throttle.succeeded(source_ip, username)
         if caller is None:
             raise OciError(
                 "UNAUTHORIZED",

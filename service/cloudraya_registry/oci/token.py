@@ -30,11 +30,16 @@ def _scopes(values: list[str]) -> list[str]:
 
 def _login(plane: DataPlane, username: str, password: str, source_ip: str | None) -> RegistryInfo:
     failure: FailedCredential | None = None
+    plane.throttle.check(source_ip, username)
     with plane.state.db.read() as session:
         try:
-            return plane.auth.check_password(session, username, password)
+            registry = plane.auth.check_password(session, username, password)
         except FailedCredential as error:
             failure = error
+        else:
+            plane.throttle.succeeded(source_ip, username)
+            return registry
+    plane.throttle.failed(source_ip, username)
     with plane.state.db.write() as session:
         plane.auth.record_failure(
             session, failure, username=username, target="/auth/token", source_ip=source_ip
