@@ -145,17 +145,25 @@ async def _receive(ctx: Context, upload_id: str, start: int, digest: str | None 
     except BodyTooLarge as error:
         await in_thread(writer.close)
         await in_thread(store.truncate_upload, upload_id, start)
-        with ctx.state.db.read() as session:
-            quota.check_early(session, ctx.registry, start + error.received)
-        raise OciError(
-            "DENIED", "storage quota exceeded", status=quota.QUOTA_ERROR_STATUS
-        ) from None
+        await in_thread(_refuse_streamed, ctx, start + error.received)
+        raise  # not reached: _refuse_streamed always raises
     except BaseException:
         await in_thread(writer.close)
         await in_thread(store.truncate_upload, upload_id, start)
         raise
     await in_thread(writer.close)
     return received
+
+
+def _refuse_streamed(ctx: Context, received: int) -> None:
+    """The quota error for a body that streamed past the space left."""
+    with ctx.state.db.read() as session:
+        quota.check_early(session, ctx.registry, received)
+    raise OciError(
+        "DENIED",
+        f"storage quota exceeded: registry {ctx.registry.name} has no room for {received} bytes",
+        status=quota.QUOTA_ERROR_STATUS,
+    )
 
 
 def _parse_content_range(ctx: Context, offset: int, upload_id: str, repo: RepositoryName):
