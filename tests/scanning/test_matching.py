@@ -316,3 +316,22 @@ def test_bad_input_is_refused_before_anything_is_written(tmp_path: Path, db: Dat
         import_path(db, directory)
     with db.read() as session:
         assert status(session)["advisory_count"] == 0
+
+
+def test_a_newer_record_replaces_the_old_ranges(tmp_path: Path, db: Database) -> None:
+    from cloudraya_registry.scanning.inventory import Package
+
+    installed = [Package("npm", "left-pad", "1.3.0")]
+    old = osv("GHSA-PAD", "npm", "left-pad", events=[{"introduced": "0"}])
+    import_path(db, write_advisories(tmp_path / "v1", [old]))
+    with db.read() as session:
+        assert [f.fixed_version for f in match(session, installed)] == [None]
+
+    fixed = osv(
+        "GHSA-PAD", "npm", "left-pad", events=[{"introduced": "0"}, {"fixed": "1.3.0"}],
+        modified="2024-06-01T00:00:00Z",
+    )  # fmt: skip
+    result = import_path(db, write_advisories(tmp_path / "v2", [fixed]))
+    assert (result.updated, result.advisory_count) == (1, 1)
+    with db.read() as session:
+        assert match(session, installed) == []

@@ -53,16 +53,16 @@ def _open(args: argparse.Namespace):
 
 
 def _import(args: argparse.Namespace) -> int:
-    from cloudraya_registry.scanning.vulndb import VulnDbError, import_path, read_records
+    from cloudraya_registry.scanning.vulndb import VulnDbError, check_records, import_path
 
     try:
-        read_records(args.path)  # check the input before touching the database
+        checked = check_records(args.path)  # before the database is opened or created
     except VulnDbError as exc:
         print(f"cloudraya-registry vulndb import: {exc}", file=sys.stderr)
         return 2
     db = _open(args)
     try:
-        result = import_path(db, args.path)
+        result = import_path(db, args.path, checked)
     except VulnDbError as exc:
         print(f"cloudraya-registry vulndb import: {exc}", file=sys.stderr)
         return 2

@@ -113,19 +113,23 @@ def _check_record(where: str, record: Any) -> None:
                 )
 
 
-def read_records(path: Path) -> list[dict[str, Any]]:
-    """All OSV records under ``path``, checked; raises :class:`VulnDbError` on bad input."""
+def iter_records(path: Path) -> Iterator[dict[str, Any]]:
+    """Every OSV record under ``path``, checked, one at a time (large zips stay on disk)."""
     path = Path(path)
     if not path.exists():
         raise VulnDbError(
             f"{path}: no such file or directory; give an OSV JSON file, a directory or a zip"
         )
-    records: list[dict[str, Any]] = []
     for where, raw in _records_in(path):
-        records.extend(_as_records(where, raw))
-    if not records:
+        yield from _as_records(where, raw)
+
+
+def check_records(path: Path) -> int:
+    """Read and check everything under ``path``; the number of records, or VulnDbError."""
+    count = sum(1 for _record in iter_records(path))
+    if not count:
         raise VulnDbError(f"{path}: no OSV records (*.json) found")
-    return records
+    return count
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -165,23 +169,27 @@ def _package_rows(record: dict[str, Any]) -> list[AdvisoryPackage]:
     return rows
 
 
-def import_path(db: Database, path: Path) -> ImportResult:
-    """Import OSV records from ``path``; a new database version is recorded at the end."""
-    records = read_records(path)
-    latest: dict[str, dict[str, Any]] = {}
-    for record in records:  # a record repeated in the input: the last one wins
-        latest[record["id"]] = record
+def import_path(db: Database, path: Path, checked: int | None = None) -> ImportResult:
+    """Import OSV records from ``path``; a new database version is recorded at the end.
+
+    The input is checked whole before the first write, then read again and written in
+    batches; a record repeated in the input is written twice, the last one winning.
+    ``checked`` is the record count of an earlier :func:`check_records` of the same input.
+    """
+    records_read = checked if checked is not None else check_records(path)
     counts = {"added": 0, "updated": 0, "unchanged": 0, "withdrawn": 0}
     with db.write() as session:
-        version = VulnDbImport(source=str(path), records_read=len(records))
+        version = VulnDbImport(source=Path(path).name, records_read=records_read)
         session.add(version)
         session.flush()
         version_id = version.id
-    items = list(latest.values())
-    for start in range(0, len(items), BATCH):
-        with db.write() as session:
-            for record in items[start : start + BATCH]:
-                _store(session, record, version_id, counts)
+    batch: list[dict[str, Any]] = []
+    for record in iter_records(path):
+        batch.append(record)
+        if len(batch) >= BATCH:
+            _store_batch(db, batch, version_id, counts)
+            batch = []
+    _store_batch(db, batch, version_id, counts)
     with db.write() as session:
         totals = status_counts(session)
         version = session.get(VulnDbImport, version_id)
@@ -196,22 +204,51 @@ def import_path(db: Database, path: Path) -> ImportResult:
     return ImportResult(
         version=version_id,
         imported_at=imported_at,
-        records_read=len(records),
+        records_read=records_read,
         advisory_count=totals["advisory_count"],
         ecosystems=totals["ecosystems"],
         **counts,
     )
 
 
-def _store(session, record: dict[str, Any], version_id: int, counts: dict[str, int]) -> None:
-    advisory_id = record["id"]
-    existing = session.get(Advisory, advisory_id)
+def _store_batch(
+    db: Database, batch: list[dict[str, Any]], version_id: int, counts: dict[str, int]
+) -> None:
+    if not batch:
+        return
+    latest = {record["id"]: record for record in batch}  # a repeated record: the last wins
+    with db.write() as session:
+        existing = {
+            row.id: row
+            for row in session.scalars(select(Advisory).where(Advisory.id.in_(list(latest))))
+        }
+        replaced = [
+            advisory_id
+            for advisory_id, record in latest.items()
+            if advisory_id in existing
+            and (record.get("withdrawn") or _modified(record) != existing[advisory_id].modified)
+        ]
+        if replaced:
+            session.execute(
+                delete(AdvisoryPackage).where(AdvisoryPackage.advisory_id.in_(replaced))
+            )
+        for record in latest.values():
+            _store(session, record, existing.get(record["id"]), version_id, counts)
+
+
+def _modified(record: dict[str, Any]) -> str | None:
+    return str(record.get("modified") or "") or None
+
+
+def _store(
+    session, record: dict[str, Any], existing: Advisory | None, version_id: int, counts: dict
+) -> None:
     if record.get("withdrawn"):
         if existing is not None:
             session.delete(existing)
         counts["withdrawn"] += 1
         return
-    modified = str(record.get("modified") or "") or None
+    modified = _modified(record)
     if existing is not None and existing.modified == modified and modified is not None:
         counts["unchanged"] += 1
         return
@@ -219,11 +256,10 @@ def _store(session, record: dict[str, Any], version_id: int, counts: dict[str, i
     aliases = [str(a) for a in record.get("aliases") or [] if isinstance(a, str)]
     summary = record.get("summary") or (record.get("details") or "")[:300] or None
     if existing is None:
-        existing = Advisory(id=advisory_id)
+        existing = Advisory(id=record["id"])
         session.add(existing)
         counts["added"] += 1
     else:
-        session.execute(delete(AdvisoryPackage).where(AdvisoryPackage.advisory_id == advisory_id))
         counts["updated"] += 1
     existing.modified = modified
     existing.published = str(record.get("published") or "") or None
@@ -233,7 +269,6 @@ def _store(session, record: dict[str, Any], version_id: int, counts: dict[str, i
     existing.cvss_score = level.score
     existing.cvss_vector = level.vector
     existing.import_id = version_id
-    session.flush()
     session.add_all(_package_rows(record))
 
 
