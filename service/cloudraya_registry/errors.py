@@ -26,6 +26,11 @@ CONTROL_PLANE_PREFIXES = ("/api/", "/healthz")
 SECRET_FIELDS = frozenset({"password"})
 # Regular expressions of the API with the sentence a user should read instead of the regex.
 PATTERN_RULES: dict[str, str] = {}
+# What to add when a required field is missing, by field name.
+MISSING_HINTS: dict[str, str] = {
+    "confirm": "; pass confirm=<the exact registry name> to delete the registry and everything "
+    "in it",
+}
 
 
 def explain_pattern(pattern: str, rule: str) -> str:
@@ -133,7 +138,7 @@ def _describe(error: dict[str, Any]) -> str:
     got = "" if secret else f" (got {error.get('input')!r})"
     match kind:
         case "missing":
-            return f"{field}: is required"
+            return f"{field}: is required" + MISSING_HINTS.get(field, "")
         case "extra_forbidden":
             return f"{field}: unknown field; remove it"
         case "json_invalid":
@@ -194,13 +199,17 @@ def _allowed_methods(request: Request) -> str:
             methods = {m.upper() for m in item}
             if "GET" in methods:
                 methods.add("HEAD")
-            cache.append((re.compile(regex + "$"), methods))
+            literal = len(re.sub(r"\{[^}]*\}", "", template))
+            cache.append((re.compile(regex + "$"), literal, methods))
         request.app.state.allowed_methods_by_path = cache
     path = request.url.path
-    allowed: set[str] = set()
-    for pattern, methods in cache:
-        if pattern.match(path):
-            allowed |= methods
+    matches = [(literal, methods) for pattern, literal, methods in cache if pattern.match(path)]
+    if not matches:
+        return ""
+    # ``.../repositories/a/artifacts`` fits both the artifacts route and, as repository
+    # ``a/artifacts``, the repository route: the most specific template describes the path.
+    best = max(literal for literal, _ in matches)
+    allowed = set().union(*(methods for literal, methods in matches if literal == best))
     return ", ".join(sorted(allowed))
 
 

@@ -153,13 +153,13 @@ def delete_registry(
     caller: CallerDep,
     background: BackgroundTasks,
     confirm: Annotated[
-        str | None,
+        str,
         Query(description="The exact name of the registry, to confirm the deletion."),
-    ] = None,
+    ],
 ) -> Response:
     with refusals_audited(state, caller, "registry.delete", name), state.db.write() as session:
         registry = load_registry(session, caller, name, lock=True)
-        if confirm is None or confirm == "":
+        if not confirm:
             raise invalid_argument(
                 f"confirm: is required; deleting registry {name!r} removes all its "
                 f"repositories and images, pass confirm={name} to proceed"
