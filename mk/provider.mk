@@ -16,7 +16,7 @@ SDKGEN_BIN := $(REPO_ROOT)/build/sdkgen
 SDK_LANGUAGES := python nodejs go
 SDK_PATH := $(SDKGEN_BIN):$(TOOLS_BIN):$(VENV_BIN):$(PATH)
 
-TEST_PREREQS += sdk-build
+TEST_PREREQS += sdkgen sdk-build
 
 .PHONY: provider-plugin provider-install sdkgen sdk sdk-build sdk-python-install \
 	sdk-nodejs-build sdk-go-build demo demo-stop
@@ -59,8 +59,21 @@ sdk: tools sdkgen
 
 sdk-build: sdk-python-install sdk-nodejs-build sdk-go-build
 
+# The SDK's distribution is `pulumi_cloudraya`. While the root project carries the same
+# distribution name (pyproject.toml: pulumi-cloudraya), pip would replace the root install, so
+# the SDK is then put on the venv's path with a .pth file (what an editable install does).
+SDK_PYTHON_DEPS := parver==0.5
+ROOT_DIST_NAME := $(shell sed -n 's/^name = "\(.*\)"$$/\1/p' $(REPO_ROOT)/pyproject.toml | head -1)
+
 sdk-python-install: venv
-	"$(VENV_BIN)/pip" install --quiet --no-deps -e sdk/python
+	@"$(VENV_BIN)/pip" install --quiet --disable-pip-version-check $(SDK_PYTHON_DEPS)
+	@if [ "$$(echo '$(ROOT_DIST_NAME)' | tr '_.' '--')" = "pulumi-cloudraya" ]; then \
+	  site="$$("$(VENV_BIN)/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"; \
+	  echo "$(REPO_ROOT)/sdk/python" > "$$site/pulumi_cloudraya_sdk.pth"; \
+	  echo "sdk-python-install: sdk/python on .venv's path (root project shares the SDK's name)"; \
+	else \
+	  "$(VENV_BIN)/pip" install --quiet --disable-pip-version-check --no-deps -e sdk/python; \
+	fi
 
 sdk-nodejs-build:
 	cd sdk/nodejs && npm ci --no-audit --no-fund >/dev/null && npx tsc

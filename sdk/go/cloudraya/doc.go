@@ -1,0 +1,2 @@
+// Manage CloudRaya Container Registry (CCR) private registries, their settings and their credentials as code.
+package cloudraya
