@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--project", required=True, help="Project name.")
     create.add_argument("--name", default="cli", help="Token name, shown as the audit actor.")
     _add_storage_args(create)
+
+    from cloudraya_registry.scanning import cli as scanning_cli
+
+    scanning_cli.register(commands)
     return parser
 
 
@@ -79,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _migrate(args)
             case "token":
                 return _token_create(args)
+            case "vulndb":
+                from cloudraya_registry.scanning import cli as scanning_cli
+
+                return scanning_cli.run(args)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a clear one-line reason instead of a stack trace

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from cloudraya_registry.db.migrate import upgrade_to_head
-from cloudraya_registry.db.models import Base
+from alembic.script import ScriptDirectory
+from cloudraya_registry.db.migrate import alembic_config, upgrade_to_head
+from cloudraya_registry.db.schema import load_all_models
 from cloudraya_registry.db.session import Database
 from sqlalchemy import inspect
 
@@ -20,17 +21,18 @@ def _database(tmp_path: Path, database_url_factory: Callable[[], str | None]) ->
 def test_upgrade_head_yields_exactly_the_models_schema(
     tmp_path: Path, database_url_factory: Callable[[], str | None]
 ) -> None:
+    metadata = load_all_models()  # the service's tables and the scanner's
     db = _database(tmp_path, database_url_factory)
     try:
         upgrade_to_head(db)
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = compare_metadata(context, Base.metadata)
+            differences = compare_metadata(context, metadata)
             tables = set(inspect(connection).get_table_names())
     finally:
         db.dispose()
     assert differences == []
-    assert tables == set(Base.metadata.tables) | {"alembic_version"}
+    assert tables == set(metadata.tables) | {"alembic_version"}
 
 
 def test_upgrade_is_idempotent(
@@ -44,4 +46,4 @@ def test_upgrade_is_idempotent(
             revision = MigrationContext.configure(connection).get_current_revision()
     finally:
         db.dispose()
-    assert revision == "0001"
+    assert revision == ScriptDirectory.from_config(alembic_config(db.url)).get_current_head()

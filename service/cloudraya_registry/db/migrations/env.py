@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 from cloudraya_registry.db.models import Base
+from cloudraya_registry.db.schema import load_all_models
 from sqlalchemy import create_engine
 
 config = context.config
+load_all_models()
 target_metadata = Base.metadata
 
 
