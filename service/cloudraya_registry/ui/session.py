@@ -1,0 +1,209 @@
+"""The dashboard's browser session and its CSRF token.
+
+The cookie is signed (itsdangerous), HttpOnly, SameSite=Strict, scoped to ``/ui`` and
+``Secure`` when the service is served over HTTPS. Before sign-in it carries only a CSRF token
+(and flash messages). After sign-in it carries only a random session id; the server keeps, in
+memory, the SHA-256 digest of the API token (never the token), the CSRF token and the expiry.
+Signing out forgets the id, so a copy of the old cookie is worthless; a restart of the service
+signs everybody out. Every request re-checks the digest against the token table, so a deleted
+API token ends its dashboard sessions at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from cloudraya_registry.controlplane.deps import Caller
+from cloudraya_registry.db.models import ApiToken, Project
+from cloudraya_registry.security.api_tokens import TokenOwner, find_token_owner, token_digest
+from cloudraya_registry.state import ServiceState
+
+COOKIE_NAME = "cloudraya_ui"
+COOKIE_PATH = "/ui"
+SESSION_MAX_AGE_S = 12 * 60 * 60
+MAX_SESSIONS = 10_000
+CSRF_FIELD = "csrf_token"
+
+
+@dataclass
+class _Stored:
+    token_sha256: str
+    csrf_token: str
+    expires_at: float
+    flash: list[dict[str, str]] = field(default_factory=list)
+
+
+class SessionStore:
+    """Signed-in sessions of this process, by session id."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, _Stored] = {}
+        self._lock = threading.Lock()
+
+    def create(self, token_sha256: str, csrf_token: str) -> str:
+        sid = secrets.token_urlsafe(32)
+        with self._lock:
+            self._prune()
+            if len(self._sessions) >= MAX_SESSIONS:  # oldest first: dicts keep insertion order
+                del self._sessions[next(iter(self._sessions))]
+            self._sessions[sid] = _Stored(
+                token_sha256, csrf_token, time.monotonic() + SESSION_MAX_AGE_S
+            )
+        return sid
+
+    def get(self, sid: str) -> _Stored | None:
+        with self._lock:
+            stored = self._sessions.get(sid)
+            if stored is not None and stored.expires_at <= time.monotonic():
+                del self._sessions[sid]
+                return None
+            return stored
+
+    def drop(self, sid: str) -> None:
+        with self._lock:
+            self._sessions.pop(sid, None)
+
+    def _prune(self) -> None:
+        now = time.monotonic()
+        for sid in [s for s, stored in self._sessions.items() if stored.expires_at <= now]:
+            del self._sessions[sid]
+
+
+@dataclass
+class UiSession:
+    """The session of one request."""
+
+    csrf_token: str
+    sid: str | None = None
+    owner: TokenOwner | None = None
+    flash: list[dict[str, str]] = field(default_factory=list)
+    changed: bool = False
+
+    @property
+    def signed_in(self) -> bool:
+        return self.owner is not None
+
+    def caller(self, request: Request) -> Caller:
+        assert self.owner is not None
+        client = request.client
+        return Caller(self.owner.project_id, self.owner.token_name, client.host if client else None)
+
+    def add_flash(self, kind: str, text: str) -> None:
+        self.flash.append({"kind": kind, "text": text})
+        self.changed = True
+
+    def take_flash(self) -> list[dict[str, str]]:
+        messages, self.flash = self.flash, []
+        if messages:
+            self.changed = True
+        return messages
+
+    def csrf_ok(self, submitted: str | None) -> bool:
+        return bool(submitted) and hmac.compare_digest(self.csrf_token, str(submitted))
+
+
+def _serializer(state: ServiceState) -> URLSafeTimedSerializer:
+    # A key of its own, derived from the service secret, so cookies and data-plane tokens
+    # never share a signing key.
+    key = hmac.new(state.token_signing_key, b"cloudraya-ui-session", hashlib.sha256).digest()
+    return URLSafeTimedSerializer(key, salt="cloudraya-ui-session")
+
+
+def _anonymous() -> UiSession:
+    return UiSession(csrf_token=secrets.token_urlsafe(32), changed=True)
+
+
+def store_of(request: Request) -> SessionStore:
+    return request.app.state.ui_sessions
+
+
+def load_session(request: Request, state: ServiceState) -> UiSession:
+    raw = request.cookies.get(COOKIE_NAME)
+    if not raw:
+        return _anonymous()
+    try:
+        data: dict[str, Any] = _serializer(state).loads(raw, max_age=SESSION_MAX_AGE_S)
+    except BadSignature:
+        return _anonymous()
+    if "sid" not in data:
+        csrf = str(data.get("csrf") or "")
+        if not csrf:
+            return _anonymous()
+        return UiSession(csrf_token=csrf, flash=list(data.get("flash") or []))
+    sid = str(data["sid"])
+    stored = store_of(request).get(sid)
+    if stored is None:  # signed out, expired, or the service restarted
+        return _anonymous()
+    with state.db.read() as db:
+        owner = _owner_by_digest(db, stored.token_sha256)
+    if owner is None:  # the API token was deleted: the session ends with it
+        store_of(request).drop(sid)
+        return _anonymous()
+    return UiSession(csrf_token=stored.csrf_token, sid=sid, owner=owner, flash=stored.flash)
+
+
+def _owner_by_digest(db, digest: str) -> TokenOwner | None:
+    row = db.execute(
+        select(ApiToken, Project)
+        .join(Project, Project.id == ApiToken.project_id)
+        .where(ApiToken.token_sha256 == digest)
+    ).first()
+    if row is None:
+        return None
+    return TokenOwner(row.Project.id, row.Project.name, row.ApiToken.name)
+
+
+def sign_in(request: Request, state: ServiceState, token: str) -> UiSession | None:
+    """A new session (new id and CSRF token: no fixation) for a valid API token, else None."""
+    token = token.strip()
+    if not token:
+        return None
+    with state.db.read() as db:
+        owner = find_token_owner(db, token)
+    if owner is None:
+        return None
+    csrf = secrets.token_urlsafe(32)
+    sid = store_of(request).create(token_digest(token), csrf)
+    return UiSession(csrf_token=csrf, sid=sid, owner=owner, changed=True)
+
+
+def sign_out(request: Request, session: UiSession) -> UiSession:
+    """Forget the session server-side; the browser gets a fresh anonymous cookie."""
+    if session.sid:
+        store_of(request).drop(session.sid)
+    return _anonymous()
+
+
+def store(response: Response, request: Request, state: ServiceState, session: UiSession) -> None:
+    """Keep flash messages and write the cookie back when the session changed."""
+    if not session.changed:
+        return
+    if session.sid:
+        stored = store_of(request).get(session.sid)
+        if stored is not None:
+            stored.flash = session.flash
+        payload: dict[str, Any] = {"sid": session.sid}
+    else:
+        payload = {"csrf": session.csrf_token}
+        if session.flash:
+            payload["flash"] = session.flash
+    response.set_cookie(
+        COOKIE_NAME,
+        _serializer(state).dumps(payload),
+        max_age=SESSION_MAX_AGE_S,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=state.public_url.startswith("https://"),
+    )
