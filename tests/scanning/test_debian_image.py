@@ -131,6 +131,8 @@ def test_osv_advisories_produce_exactly_the_expected_findings(
     request_scan(service, registry, repo, "bookworm")
     assert wait_for_scan(service, registry, repo, "bookworm")["status"] == "done"
     report = get(service, artifact_path(registry, repo, "bookworm") + "/vulnerabilities")
+    assert report["notes"] == []
+    assert report["vulndb_version"] == 1
 
     found = {
         (f["advisory_id"], f["package"], f["installed_version"], f["fixed_version"])

@@ -292,3 +292,18 @@ def test_index_is_scanned_per_platform(tmp_path: Path) -> None:
         ("linux/arm64", arm["digest"]),
     ]
     assert [p.inventory.packages[0].version for p in result.platforms] == ["1.16.0", "1.15.0"]
+
+
+def test_an_os_without_a_supported_package_database_is_named_in_the_notes(tmp_path: Path) -> None:
+    from cloudraya_registry.scanning.results import summarise
+
+    layout = OciLayout(tmp_path / "oci")
+    fedora = layer([F("etc/os-release", b'ID=fedora\nVERSION_ID=40\nPRETTY_NAME="Fedora 40"\n')])
+    descriptor = layout.add_image([fedora])
+    result = scan_artifact(layout, descriptor["digest"], descriptor["mediaType"], ScanLimits())
+    summary = summarise(result.platforms, [], vulndb_version=3)
+    assert summary["os"] == "Fedora 40"
+    assert summary["notes"] == [
+        "operating system packages of Fedora 40 are not inventoried; only Debian, Ubuntu and "
+        "Alpine package databases are read"
+    ]

@@ -55,6 +55,10 @@ def test_scan_on_push_scans_without_being_asked(service: RegistryService, tmp_pa
     report = wait_for_scan(service, registry, "on", "v1")
     assert report["status"] == "done"
     assert report["package_count"] == 1
+    assert report["notes"] == [
+        "the advisory database is empty, so no vulnerabilities can be found; import one with "
+        "`cloudraya-registry vulndb import` and scan again"
+    ]
 
     # pushed while the setting was off: the worker ran meanwhile, yet never picked it up
     assert scan_status(service, registry, "off", "v1")["status"] == "not_scanned"

@@ -51,6 +51,10 @@ class ScanReport(Strict):
     os: str | list[str] | None = Field(description="Distribution(s) found, from os-release.")
     platforms: list[str] = Field(description="Platforms scanned (each manifest of an index).")
     vulndb_version: int | None = Field(description="Advisory database version used.")
+    notes: list[str] = Field(
+        description="What limits the result, e.g. an empty advisory database or an "
+        "operating system whose packages are not inventoried."
+    )
 
 
 class FindingView(Strict):
@@ -157,6 +161,7 @@ def _report(manifest: Manifest) -> dict:
         "os": summary.get("os") if done else None,
         "platforms": summary.get("platforms") or [] if done else [],
         "vulndb_version": summary.get("vulndb_version") if done else None,
+        "notes": summary.get("notes") or [] if done else [],
     }
 
 

@@ -34,7 +34,30 @@ def summarise(
         "os": systems[0] if len(systems) == 1 else (systems or None),
         "platforms": [p.platform for p in platforms if p.platform],
         "vulndb_version": vulndb_version,
+        "notes": _notes(platforms, vulndb_version),
     }
+
+
+def _notes(platforms: list[PlatformResult], vulndb_version: int | None) -> list[str]:
+    """What a user must know to read an empty or short result correctly."""
+    notes: list[str] = []
+    if vulndb_version is None:
+        notes.append(
+            "the advisory database is empty, so no vulnerabilities can be found; import one "
+            "with `cloudraya-registry vulndb import` and scan again"
+        )
+    for system in sorted(
+        {
+            p.inventory.os.pretty_name or p.inventory.os.id
+            for p in platforms
+            if p.inventory.os is not None and p.inventory.os.osv_ecosystem is None
+        }
+    ):
+        notes.append(
+            f"operating system packages of {system} are not inventoried; only Debian, Ubuntu "
+            "and Alpine package databases are read"
+        )
+    return notes
 
 
 def current_vulndb_version(session: Session) -> int | None:
