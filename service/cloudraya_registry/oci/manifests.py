@@ -251,6 +251,10 @@ def _store_manifest(
         else:
             manifest.pushed_at = now
         link_blob(session, repository.id, digest)
+        # Inside the transaction: a collector that removed this content meanwhile (an old,
+        # unreferenced copy) is serialised with us, so the bytes are put back before commit.
+        if store.stat(digest) != len(body):
+            store.put_bytes(digest, body)
         for tag in tags:
             current = session.scalar(
                 select(Tag).where(Tag.repository_id == repository.id, Tag.name == tag)
