@@ -235,3 +235,22 @@ def test_scan_on_push_queues_pushed_images(service: RegistryService) -> None:
     assert status in ("queued", "running", "done", "failed", "unsupported"), (
         "a push with scan_on_push on never reached the scanner (is scanning.mount wired in app.py?)"
     )
+
+
+def test_concurrent_pushes_of_one_manifest_all_succeed(control_service: RegistryService) -> None:
+    """On SQLite and PostgreSQL: racing pushes of the same manifest and tags never fail."""
+    import concurrent.futures
+
+    client = registry_with_client(control_service, "dev-registry")
+    image = make_image(1000)
+    for blob in (image.config, *image.layers):
+        assert client.push_blob(REPO, blob).status_code == 201
+
+    def push(i: int) -> int:
+        return client.put_manifest(REPO, "v1" if i % 2 else f"t{i}", image.manifest).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(push, range(16)))
+    assert statuses == [201] * 16
+    assert client.get_manifest(REPO, "v1").content == image.manifest
+    assert len(client.http.get(f"/v2/{REPO}/tags/list").json()["tags"]) == 9

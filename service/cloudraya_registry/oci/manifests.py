@@ -6,6 +6,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 
 from cloudraya_registry import scanning
@@ -217,10 +218,27 @@ def _references(parsed: ParsedManifest) -> dict[str, str]:
 def _store_manifest(
     ctx: Context, digest: str, body: bytes, parsed: ParsedManifest, tags: list[str]
 ) -> int | None:
-    """Store the manifest and its tags; returns the id of a newly created manifest."""
+    """Store the manifest and its tags; returns the id of a newly created manifest.
+
+    Two pushes of the same manifest or tag at once can collide on a unique key (PostgreSQL
+    runs them in parallel); the loser simply runs again and finds the winner's rows.
+    """
     store = ctx.state.blob_store
     if store.stat(digest) != len(body):
         store.put_bytes(digest, body)
+    for attempt in range(3):
+        try:
+            return _store_manifest_once(ctx, digest, body, parsed, tags)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    return None
+
+
+def _store_manifest_once(
+    ctx: Context, digest: str, body: bytes, parsed: ParsedManifest, tags: list[str]
+) -> int | None:
+    store = ctx.state.blob_store
     registry: RegistryInfo = ctx.registry
     with ctx.state.db.write() as session:
         repository = ensure_repository(session, registry.id, ctx.repo.path)

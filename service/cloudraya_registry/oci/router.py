@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import fastapi
+from sqlalchemy.exc import IntegrityError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
@@ -131,6 +132,15 @@ class DataPlane:
             response = error_response(
                 "BLOB_UPLOAD_UNKNOWN",
                 "the upload's data is gone (cancelled, finished or abandoned); start a new upload",
+                404,
+                head=head,
+            )
+        except IntegrityError:
+            # Rows this request relied on vanished under it (e.g. the registry was deleted).
+            log.warning("data-plane request lost a race: %s %s", request.method, request.url.path)
+            response = error_response(
+                "NAME_UNKNOWN",
+                "the registry or repository changed while the request ran (deleted?); retry",
                 404,
                 head=head,
             )
