@@ -254,3 +254,19 @@ def test_invoke_get_push_command(provider, fake):
     result = plain(getattr(response, "return"))
     assert result["image"] == f"{HOST}/dev-registry/my-app:v1"
     assert len(result["commands"]) == 4
+
+
+def test_preview_update_calls_nothing(provider, fake):
+    configure(provider)
+    checked, created = create_registry(provider, {"name": "dev-registry"})
+    before = len(fake.requests)
+    news = dict(plain(checked.inputs), storageGb=20)
+    updated = provider.Update(
+        provider_pb2.UpdateRequest(
+            id=created.id, urn=REGISTRY_URN, type="cloudraya:index:Registry",
+            olds=created.properties, old_inputs=checked.inputs, news=struct(news), preview=True,
+        )
+    )  # fmt: skip
+    assert len(fake.requests) == before
+    assert updated.properties["storageGb"] == 20
+    assert fake.registries["dev-registry"].storage_gb == 10
