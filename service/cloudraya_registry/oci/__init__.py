@@ -1,4 +1,25 @@
-"""The OCI Distribution API (``/v2/...``) and the Docker token endpoint (``/auth/token``)."""
+"""The OCI Distribution API (``/v2/...``) and the Docker token endpoint (``/auth/token``).
+
+One module per API area (``blobs``, ``uploads``, ``manifests``, ``tags``, ``catalog``,
+``referrers``, ``token``) over the blob store and the metadata tables; each push/pull policy is
+its own small step (``auth`` + ``throttle``, ``quota``, ``immutability``, pull statistics in
+``manifests``, scan-on-push handed to ``cloudraya_registry.scanning``).
+
+Choices where the issue left room:
+
+- A quota refusal is ``403`` with code ``DENIED`` (the spec's pairing); the message names the
+  used and total bytes. It is checked from ``Content-Length`` before a body is read, while a
+  body without a length streams, and again inside the committing transaction.
+- Blob DELETE unlinks the blob from that repository only (allowed while a manifest still uses
+  it, as in distribution); manifest DELETE drops the manifest, its tags and its own link, and
+  the garbage collector later drops layer links no manifest of the repository uses any more.
+- ``mount`` without ``from`` mounts automatically from any repository of the caller's registry;
+  across registries a mount never happens and an ordinary upload session starts instead.
+- Range requests accept one range (``bytes=a-b``, ``a-``, ``-n``); others get 416 with an OCI
+  body. Upload and blob locations are relative URLs.
+- Repeated wrong passwords from one address for one username (10 within 60 s) are answered
+  ``429 TOOMANYREQUESTS`` with ``Retry-After`` for the rest of the window.
+"""
 
 from __future__ import annotations
 
