@@ -79,7 +79,7 @@ _HANDLERS: dict[tuple[str, str], tuple[Handler, str]] = {
 GC_DELAY_SECONDS = 2.0
 _DRAIN_LIMIT_BYTES = 8 * 1024 * 1024
 _SCOPE_ACTIONS = {"pull": "pull", "push": "pull,push", "delete": "delete"}
-_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 class DataPlane:
