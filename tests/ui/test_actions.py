@@ -110,6 +110,7 @@ def test_password_change_shows_new_password_once_and_old_one_stops_working(
     expect(page.locator("#new-username")).to_have_text("pw-reg")
     new_password = page.locator("#new-password").inner_text()
     assert len(new_password) >= 12 and new_password != PASSWORD
+    dashboard.screenshot("new-password")
 
     assert v2_status(dashboard, "pw-reg", PASSWORD) == 401
     assert v2_status(dashboard, "pw-reg", new_password) == 200
@@ -194,7 +195,16 @@ def test_delete_registry_requires_the_exact_name(
     expect(dialog).to_contain_text("All container images and tags")
     dialog.get_by_label("Type doomed-reg to confirm").fill("DOOMED-REG")
     expect(dialog.get_by_role("button", name="Delete this registry")).to_be_disabled()
+    dashboard.screenshot("delete-dialog")
     dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+
+    # keyboard only: Enter on the link opens the dialog with the name field focused, Escape
+    # closes it
+    page.get_by_role("link", name="Delete registry…").first.focus()
+    page.keyboard.press("Enter")
+    expect(dialog.get_by_label("Type doomed-reg to confirm")).to_be_focused()
+    page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     assert api_registry(dashboard, "doomed-reg").status_code == 200
 

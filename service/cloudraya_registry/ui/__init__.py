@@ -16,33 +16,14 @@ if TYPE_CHECKING:
 
 def mount(app: fastapi.FastAPI, state: ServiceState) -> None:
     """Add the dashboard routes and its static files to ``app``."""
-    from fastapi import APIRouter, Request
-    from starlette.responses import Response
     from starlette.staticfiles import StaticFiles
 
-    from cloudraya_registry.ui import artifact_routes, auth_routes, registry_routes
-    from cloudraya_registry.ui.rendering import (
-        PACKAGE_DIR,
-        STATIC_PREFIX,
-        UI_PREFIX,
-        UiRoute,
-        error_page,
-    )
+    from cloudraya_registry.ui import artifact_routes, auth_routes, fallback, registry_routes
+    from cloudraya_registry.ui.rendering import PACKAGE_DIR, STATIC_PREFIX
     from cloudraya_registry.ui.session import SessionStore
 
     del state  # the routes read it from app.state.service, like the control plane does
     app.state.ui_sessions = SessionStore()
     app.mount(STATIC_PREFIX, StaticFiles(directory=PACKAGE_DIR / "static"), name="ui-static")
-    for module in (auth_routes, artifact_routes, registry_routes):
+    for module in (auth_routes, artifact_routes, registry_routes, fallback):
         app.include_router(module.router)
-
-    fallback = APIRouter(route_class=UiRoute, include_in_schema=False)
-
-    @fallback.api_route(f"{UI_PREFIX}/{{rest:path}}", methods=["GET", "POST"])
-    def not_found(request: Request, rest: str) -> Response:
-        del rest
-        return error_page(
-            request, 404, "Not found", f"There is no dashboard page at {request.url.path}."
-        )
-
-    app.include_router(fallback)
