@@ -22,14 +22,12 @@ _pool: ScanPool | None = None
 
 
 def start(state: ServiceState) -> None:
-    """Create missing scanner tables and start the background scan pool."""
+    """Start the background scan pool (the schema migrations create the scanner's tables)."""
     global _pool
-    from cloudraya_registry.scanning.models import ensure_tables
     from cloudraya_registry.scanning.worker import ScanPool
 
     if _pool is not None:
         return
-    ensure_tables(state.db.engine)
     _pool = ScanPool(state)
     _pool.start()
 

@@ -45,11 +45,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _open(args: argparse.Namespace):
     from cloudraya_registry.bootstrap import open_database, prepare_data_dir
-    from cloudraya_registry.scanning.models import ensure_tables
 
-    db = open_database(prepare_data_dir(args.data_dir), args.database_url)
-    ensure_tables(db.engine)
-    return db
+    return open_database(prepare_data_dir(args.data_dir), args.database_url)
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -110,17 +110,3 @@ class ScanFinding(Base):
     fixed_version: Mapped[str | None] = mapped_column(String(255), nullable=True)
     package_path: Mapped[str] = mapped_column(Text, default="")
     layer_digest: Mapped[str] = mapped_column(String(200), default="")
-
-
-SCANNING_TABLES = [
-    VulnDbImport.__table__,
-    Advisory.__table__,
-    AdvisoryPackage.__table__,
-    ScanPackage.__table__,
-    ScanFinding.__table__,
-]
-
-
-def ensure_tables(engine) -> None:
-    """Create the scanner's tables when the schema migrations have not (yet) done so."""
-    Base.metadata.create_all(engine, tables=SCANNING_TABLES, checkfirst=True)
