@@ -6,7 +6,9 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import shutil
+import subprocess
 import tarfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 import zstandard
+
+from tests.support.paths import require_tool
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -196,3 +200,30 @@ class OciLayout:
         if not path.exists() or path.stat().st_size > max_size:
             return None
         return path.read_bytes()
+
+
+# -- a real Go executable ----------------------------------------------------------------------
+def build_go_binary(work: Path) -> tuple[bytes, str]:
+    """A static hello-world built offline; returns (bytes, the stdlib version OSV would use)."""
+    go = require_tool("go")
+    source = work / "hello-src"
+    source.mkdir(parents=True, exist_ok=True)
+    (source / "go.mod").write_text("module example.test/hello\n\ngo 1.22\n")
+    (source / "main.go").write_text('package main\n\nfunc main() { println("hi") }\n')
+    env = {
+        **os.environ,
+        "GOFLAGS": "-mod=mod",
+        "GOPROXY": "off",
+        "GOTOOLCHAIN": "local",
+        "CGO_ENABLED": "0",
+        "GOCACHE": str(work / "gocache"),
+        "GOPATH": str(work / "gopath"),
+    }
+    subprocess.run([go, "build", "-o", "hello", "."], cwd=source, env=env, check=True)
+    version = subprocess.run(
+        [go, "env", "GOVERSION"], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    stdlib = version.removeprefix("go")
+    if stdlib.count(".") == 1:
+        stdlib += ".0"
+    return (source / "hello").read_bytes(), stdlib

@@ -14,7 +14,7 @@ from cloudraya_registry.scanning.matcher import match
 from cloudraya_registry.scanning.scanner import scan_artifact
 from cloudraya_registry.scanning.vulndb import VulnDbError, import_path, status
 
-from tests.scanning.images import F, OciLayout, layer
+from tests.scanning.images import F, OciLayout, build_go_binary, layer
 
 APK_DB = """\
 C:Q1aaa=
@@ -335,3 +335,26 @@ def test_a_newer_record_replaces_the_old_ranges(tmp_path: Path, db: Database) ->
     assert (result.updated, result.advisory_count) == (1, 1)
     with db.read() as session:
         assert match(session, installed) == []
+
+
+def test_go_stdlib_of_a_binary_is_matched(tmp_path: Path, db: Database) -> None:
+    binary, stdlib = build_go_binary(tmp_path)
+    major, minor, patch = (int(part) for part in stdlib.split("-")[0].split("."))
+    layout = OciLayout(tmp_path / "oci")
+    image = layout.add_image([layer([F("app/server", binary, mode=0o755)])])
+    import_path(
+        db,
+        write_advisories(
+            tmp_path / "osv",
+            [
+                osv("GO-TEST-NEXT", "Go", "stdlib", range_type="SEMVER",
+                    events=[{"introduced": "0"}, {"fixed": f"{major}.{minor}.{patch + 1}"}],
+                    database_specific={"severity": "HIGH"}),
+                osv("GO-TEST-OLD", "Go", "stdlib", range_type="SEMVER",
+                    events=[{"introduced": "0"}, {"fixed": f"{major}.{minor - 1}.0"}]),
+            ],
+        ),
+    )  # fmt: skip
+    assert findings_of(db, layout, image) == {
+        ("GO-TEST-NEXT", "stdlib", stdlib, f"{major}.{minor}.{patch + 1}", "High")
+    }

@@ -109,6 +109,12 @@ class ScanPool:
                 )
 
     def _claim(self) -> Manifest | None:
+        with self.state.db.read() as session:  # idle polls take no write lock
+            waiting = session.scalar(
+                select(Manifest.id).where(Manifest.scan_status == ScanStatus.QUEUED).limit(1)
+            )
+        if waiting is None:
+            return None
         with self.state.db.write() as session:
             for candidate in session.scalars(
                 select(Manifest)
