@@ -70,12 +70,13 @@ class Dashboard:
         expect(self.page.get_by_role("heading", name=name, exact=True)).to_be_visible()
         return self.page
 
-    def screenshot(self, name: str) -> None:
-        """Desktop and phone full-page screenshots of the current page."""
+    def screenshot(self, name: str, full_page: bool = True) -> None:
+        """Desktop and phone screenshots of the current page (whole page unless a dialog)."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
             self.page.set_viewport_size(size)
-            self.page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+            path = SCREENSHOTS / f"{name}-{label}.png"
+            self.page.screenshot(path=str(path), full_page=full_page)
         self.page.set_viewport_size(DESKTOP)
 
     def api(self) -> httpx.Client:

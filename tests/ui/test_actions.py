@@ -173,7 +173,7 @@ def test_delete_registry_requires_the_exact_name(
     page.goto(no_js_dashboard.url("/registries/doomed-reg/delete"))
     box = page.locator(".danger-box")
     expect(box).to_contain_text("This action is irreversible")
-    expect(box).to_contain_text("All 1 repository inside it: app")
+    expect(box).to_contain_text("Its only repository: app")
     expect(box).to_contain_text("All vulnerability scan data")
     expect(box).to_contain_text("Authentication credentials (username doomed-reg")
     page.get_by_label("Type doomed-reg to confirm").fill("doomed-re")
@@ -195,7 +195,7 @@ def test_delete_registry_requires_the_exact_name(
     expect(dialog).to_contain_text("All container images and tags")
     dialog.get_by_label("Type doomed-reg to confirm").fill("DOOMED-REG")
     expect(dialog.get_by_role("button", name="Delete this registry")).to_be_disabled()
-    dashboard.screenshot("delete-dialog")
+    dashboard.screenshot("delete-dialog", full_page=False)
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_be_hidden()
 

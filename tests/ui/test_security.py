@@ -86,6 +86,10 @@ def test_dashboard_is_outside_the_api_document_and_redirects_stay_inside(
     service = dashboard.service
     openapi = httpx.get(f"{service.url}/api/v1/openapi.json").json()
     assert not [path for path in openapi["paths"] if path.startswith("/ui")]
+    page_response = httpx.get(dashboard.url("/login"))
+    policy = page_response.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
+    assert page_response.headers["cache-control"] == "no-store"
     css = httpx.get(dashboard.url("/static/app.css"))
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from starlette.responses import Response
 
-from cloudraya_registry.controlplane.schemas import STORAGE_STEP_GB
+from cloudraya_registry.controlplane.schemas import MIN_STORAGE_GB, STORAGE_STEP_GB
 from cloudraya_registry.errors import ApiError
 from cloudraya_registry.oci.quota import bytes_per_storage_unit
 from cloudraya_registry.ui import actions
@@ -22,7 +22,7 @@ from cloudraya_registry.ui.rendering import (
     ui_url,
 )
 
-FREE_STORAGE_GB = 10
+FREE_STORAGE_GB = MIN_STORAGE_GB  # every registry starts with (and includes) this much
 REGISTRY = f"{UI_PREFIX}/registries/{{name}}"
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)

@@ -34,7 +34,18 @@ log = logging.getLogger("cloudraya_registry.ui")
 UI_PREFIX = "/ui"
 STATIC_PREFIX = f"{UI_PREFIX}/static"
 PACKAGE_DIR = Path(__file__).parent
-NO_STORE = {"Cache-Control": "no-store"}
+# Pages are per-user and may hold a fresh password: never cached. The policy allows only the
+# dashboard's own script and styles (plus the meters' inline widths) and no framing.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        "style-src-attr 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def ui_url(*segments: str, **query: str) -> str:
@@ -110,7 +121,7 @@ def render(
         template,
         full,
         status_code=status_code,
-        headers={**NO_STORE, **(headers or {})},
+        headers={**PAGE_HEADERS, **(headers or {})},
     )
 
 
