@@ -287,3 +287,12 @@ def test_an_os_without_a_supported_package_database_is_named_in_the_notes(tmp_pa
         "operating system packages of Fedora 40 are not inventoried; only Debian, Ubuntu and "
         "Alpine package databases are read"
     ]
+
+
+def test_a_corrupt_dpkg_database_fails_the_scan(tmp_path: Path) -> None:
+    status = status_file(("bash", "5.2.15-2+b7")) + b"Description: x\n\x0c y\n"
+    blob, media = layer([F("var/lib/dpkg/status", status)])
+    reason = _fails(tmp_path, blob, media)
+    assert reason == (
+        "/var/lib/dpkg/status is not a valid dpkg status file: value must not have blank lines"
+    )

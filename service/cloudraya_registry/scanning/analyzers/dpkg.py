@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from debian.deb822 import Deb822
 
 from cloudraya_registry.scanning.inventory import Package
+from cloudraya_registry.scanning.limits import ScanFailed
 
 if TYPE_CHECKING:
     from cloudraya_registry.scanning.rootfs import RootFilesystem
@@ -32,7 +33,12 @@ def wants(path: str) -> bool:
 
 def parse_status(text: str, path: str, layer: str) -> list[Package]:
     packages: list[Package] = []
-    for paragraph in Deb822.iter_paragraphs(text.splitlines(keepends=True)):
+    lines = [line + "\n" for line in text.split("\n")]  # "\n" only, as dpkg writes it
+    try:
+        paragraphs = list(Deb822.iter_paragraphs(lines))
+    except ValueError as exc:
+        raise ScanFailed(f"{path} is not a valid dpkg status file: {exc}") from None
+    for paragraph in paragraphs:
         name = paragraph.get("Package")
         version = paragraph.get("Version")
         if not name or not version:
