@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from markupsafe import Markup, escape
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
@@ -157,7 +158,7 @@ class UiRoute(APIRoute):
 
         async def run(request: Request) -> Response:
             state = state_of(request)
-            session = load_session(request, state)
+            session = await run_in_threadpool(load_session, request, state)  # reads the DB
             request.state.ui_session = session
             try:
                 if request.method == "POST":
@@ -167,6 +168,8 @@ class UiRoute(APIRoute):
                 response = await handler(request)
             except SignInRequired:
                 target = request.url.path
+                if request.url.query:
+                    target += f"?{request.url.query}"
                 if request.method != "GET" or target.startswith(f"{UI_PREFIX}/login"):
                     target = ui_url("registries")
                 response = redirect(ui_url("login", next=target))
