@@ -1,0 +1,71 @@
+"""The machine and the versions under test, written at the top of every results file."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from tests.support.paths import REPO_ROOT, require_tool
+
+# A 1-minute load average above this share of the cores means other work shared the machine.
+BUSY_LOAD_PER_CORE = 0.5
+
+
+def loadavg() -> list[float]:
+    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def _memory_gib() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return round(int(line.split()[1]) / 1024 / 1024, 1)
+    return 0.0
+
+
+def describe_machine() -> dict[str, object]:
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gib": _memory_gib(),
+        "cpu_model": _cpu_model(),
+        "kernel": platform.release(),
+    }
+
+
+def _first_line(*cmd: str) -> str:
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
+    except OSError as exc:
+        return f"unavailable ({exc})"
+    text = (result.stdout or result.stderr).strip()
+    return text.splitlines()[0] if text else "unknown"
+
+
+def versions() -> dict[str, str]:
+    commit = _first_line("git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD")
+    registry = _first_line(require_tool("registry"), "--version").split()
+    return {
+        "python": sys.version.split()[0],
+        "pulumi-cloudraya": metadata.version("pulumi-cloudraya"),
+        "git_commit": commit,
+        "registry": registry[-1] if registry else "unknown",
+        "pulumi": _first_line(require_tool("pulumi"), "version"),
+        "crane": _first_line(require_tool("crane"), "version"),
+        "wrk": _first_line(require_tool("wrk"), "-v").split(" [")[0],
+        "httpx": metadata.version("httpx"),
+        "uvicorn": metadata.version("uvicorn"),
+    }
+
+
+def busy(load: list[float], cores: int | None) -> bool:
+    return load[0] > BUSY_LOAD_PER_CORE * (cores or 1)

@@ -1,0 +1,239 @@
+"""The provider: plugin start time, and `pulumi up` / `preview --refresh` / `destroy` for N
+registries (each with RegistrySettings and RegistryPassword), with the provider's share shown.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+from bench.config import BenchConfig
+from bench.results import Results, Row
+from bench.stats import growth_exponent, linear_fit, median
+from bench.timelines import mark, share_since
+from tests.support.paths import require_tool
+from tests.support.pulumi import PulumiWorkspace
+from tests.support.service import RegistryService
+
+OPERATIONS = ("up", "preview --refresh", "destroy")
+# time ~ N^k: k at most this counts as "linear or better" (a little slack for noise)
+LINEAR_EXPONENT_LIMIT = 1.1
+# cost per extra registry may rise this much from the first step to the last (noise)
+SLOPE_RATIO_LIMIT = 1.3
+
+
+def plugin_start_seconds(runs: int, timeout_s: float) -> list[float]:
+    """Time from exec to the port line on stdout, as the engine waits for it."""
+    plugin = require_tool("pulumi-resource-cloudraya")
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [plugin, "127.0.0.1:1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            elapsed = time.perf_counter() - started
+            if not line.strip().isdigit():
+                raise RuntimeError(f"plugin printed {line!r} instead of its port")
+            samples.append(elapsed)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    return samples
+
+
+def program_yaml(count: int, prefix: str) -> str:
+    """A Pulumi YAML program with ``count`` registries, each with settings and a password."""
+    lines = [f"name: bench-{count}", "runtime: yaml", "resources:"]
+    for index in range(count):
+        lines += [
+            f"  registry{index}:",
+            "    type: cloudraya:Registry",
+            "    properties:",
+            f"      name: {prefix}-{index}",
+            "      storageGb: 10",
+            f"  settings{index}:",
+            "    type: cloudraya:RegistrySettings",
+            "    properties:",
+            f"      registry: ${{registry{index}.name}}",
+            "      tagImmutability: true",
+            "      scanOnPush: false",
+            f"  password{index}:",
+            "    type: cloudraya:RegistryPassword",
+            "    properties:",
+            f"      registry: ${{registry{index}.name}}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def run_provider_bench(cfg: BenchConfig, work: Path, results: Results) -> None:
+    starts = plugin_start_seconds(cfg.plugin_start_runs, cfg.op_timeout_s)
+    results.add(
+        Row(
+            "provider",
+            "plugin start (exec to port line)",
+            "s",
+            round(median(starts), 3),
+            better="lower",
+            note=f"median of {len(starts)}",
+            extra={"samples": [round(s, 3) for s in starts]},
+        )
+    )
+    service = RegistryService(work / "provider-service")
+    service.start()
+    try:
+        timings = _run_programs(cfg, work, service)
+    finally:
+        service.stop()
+    _add_rows(cfg, results, timings)
+
+
+def _run_programs(
+    cfg: BenchConfig, work: Path, service: RegistryService
+) -> dict[int, dict[str, dict]]:
+    grpc_log = work / "pulumi-grpc.jsonl"  # request/response bodies: scratch, never kept
+    env = {
+        "CLOUDRAYA_ENDPOINT": service.url,
+        "CLOUDRAYA_API_TOKEN": service.token,
+        "PULUMI_DEBUG_GRPC": str(grpc_log),
+    }
+    timings: dict[int, dict[str, dict]] = {}
+    warmed = False
+    for count in cfg.provider_counts:
+        program = work / f"program-{count}"
+        program.mkdir()
+        (program / "Pulumi.yaml").write_text(program_yaml(count, f"bench{count}"))
+        ws = PulumiWorkspace(program, work / "pulumi-state", f"n{count}", env)
+        ws.select_stack(f"n{count}")
+        if not warmed:  # first CLI start pays for cold caches; not reported
+            ws.preview()
+            warmed = True
+        timings[count] = {}
+        for op in OPERATIONS:
+            window = mark(grpc_log, service.log_path)
+            started = time.perf_counter()
+            if op == "up":
+                ws.up()
+            elif op == "destroy":
+                ws.destroy()
+            else:
+                ws.preview("--refresh")
+            wall = time.perf_counter() - started
+            share = share_since(window, grpc_log, service.log_path)
+            timings[count][op] = {"wall": wall, "share": share}
+        _check_destroyed(service, f"bench{count}-")
+    grpc_log.unlink(missing_ok=True)
+    return timings
+
+
+def _check_destroyed(service: RegistryService, prefix: str) -> None:
+    with service.api() as api:
+        names = [r["name"] for r in api.get("/registries").json()["registries"]]
+    left = [n for n in names if n.startswith(prefix)]
+    if left:
+        raise RuntimeError(f"pulumi destroy left registries behind: {left}")
+
+
+def _registries(count: int) -> str:
+    return f"{count} registr{'y' if count == 1 else 'ies'}"
+
+
+def _slope_ratio(counts: list[int], walls: list[float]) -> float | None:
+    """Cost per extra registry over the last step / over the first step (1.0 = linear)."""
+    if len(counts) < 3:
+        return None
+    first = (walls[1] - walls[0]) / (counts[1] - counts[0])
+    last = (walls[-1] - walls[-2]) / (counts[-1] - counts[-2])
+    return last / first if first > 0 else None
+
+
+def _add_rows(cfg: BenchConfig, results: Results, timings: dict[int, dict[str, dict]]) -> None:
+    counts = sorted(timings)
+    base = counts[0]
+    for op in OPERATIONS:
+        for count in counts:
+            measured = timings[count][op]
+            share = measured["share"]
+            wall = measured["wall"]
+            results.add(
+                Row(
+                    "provider",
+                    f"pulumi {op}, {_registries(count)}",
+                    "s",
+                    round(wall, 2),
+                    better="lower",
+                    ratio=round(wall / timings[base][op]["wall"], 3) if count != base else 1.0,
+                    ratio_basis=f"vs {_registries(base)}",
+                    note=(
+                        f"provider calls in flight {share.provider_busy_s:.2f} s "
+                        f"({100 * share.provider_busy_s / wall:.0f}% of wall, "
+                        f"{share.provider_calls} calls); service requests in flight "
+                        f"{share.service_busy_s:.2f} s ({share.service_requests} requests)"
+                    ),
+                    extra={
+                        "provider_busy_s": round(share.provider_busy_s, 3),
+                        "provider_call_sum_s": round(share.provider_sum_s, 3),
+                        "provider_calls": share.provider_calls,
+                        "provider_calls_by_method": share.calls_by_method,
+                        "service_busy_s": round(share.service_busy_s, 3),
+                        "service_request_sum_s": round(share.service_sum_s, 3),
+                        "service_requests": share.service_requests,
+                        "service_requests_by_route": share.requests_by_route,
+                    },
+                )
+            )
+        walls = [timings[c][op]["wall"] for c in counts]
+        exponent = growth_exponent(counts, walls)
+        fit = linear_fit(counts, walls)
+        slopes = _slope_ratio(counts, walls)
+        largest = timings[counts[-1]][op]
+        row = results.add(
+            Row(
+                "provider",
+                f"pulumi {op}: growth exponent k (time ~ N^k)",
+                "k",
+                round(exponent if exponent is not None else 0.0, 3),
+                better="lower",
+                note=(
+                    (f"fit time = {fit[0]:.2f} s + {fit[1]:.3f} s x N; " if fit else "")
+                    + (
+                        f"cost per extra registry, last step / first step = {slopes:.2f}; "
+                        if slopes is not None
+                        else ""
+                    )
+                    + f"at N={counts[-1]} provider calls in flight "
+                    f"{100 * largest['share'].provider_busy_s / largest['wall']:.0f}% of wall"
+                ),
+            )
+        )
+        if op == "up":
+            row.target = (
+                f"linear or better (k <= {LINEAR_EXPONENT_LIMIT}, per-registry cost not "
+                f"rising by more than {SLOPE_RATIO_LIMIT}x)"
+            )
+            row.target_met = (
+                exponent is not None
+                and exponent <= LINEAR_EXPONENT_LIMIT
+                and (slopes is None or slopes <= SLOPE_RATIO_LIMIT)
+            )
+            row.extra["slope_ratio"] = slopes
+        results.add(
+            Row(
+                "provider",
+                f"pulumi {op}, {_registries(counts[-1])}: provider share",
+                "%",
+                round(100 * largest["share"].provider_busy_s / largest["wall"], 1),
+                better="lower",
+                note=(
+                    f"service share {100 * largest['share'].service_busy_s / largest['wall']:.1f}%"
+                    " of wall; the rest is the engine, the YAML host and plugin start-up"
+                ),
+            )
+        )
