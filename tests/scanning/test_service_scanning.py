@@ -10,6 +10,11 @@ import tarfile
 from pathlib import Path
 
 import httpx
+import pytest
+from cloudraya_registry.bootstrap import default_database_url
+from cloudraya_registry.db.models import Manifest, ScanStatus
+from cloudraya_registry.db.session import Database
+from sqlalchemy import update
 
 from tests.scanning.images import LAYER_TYPES, F, Link, OciLayout, layer, tar_bytes
 from tests.scanning.registry import (
@@ -25,7 +30,7 @@ from tests.scanning.registry import (
     wait_for_scan,
     write_osv,
 )
-from tests.support.service import RegistryService
+from tests.support.service import RegistryService, ServiceStartError
 
 APK_DB = b"P:busybox\nV:1.36.1-r15\no:busybox\n\nP:libssl3\nV:3.1.4-r5\no:openssl\n"
 
@@ -298,10 +303,6 @@ def test_vulndb_import_versions_and_status(
 def test_queued_and_interrupted_scans_resume_after_a_restart(
     service: RegistryService, tmp_path: Path
 ) -> None:
-    from cloudraya_registry.bootstrap import default_database_url
-    from cloudraya_registry.db.models import Manifest, ScanStatus
-    from cloudraya_registry.db.session import Database
-    from sqlalchemy import update
 
     registry = service.create_registry("resume-reg")
     push(service, registry, small_image(tmp_path, "queued", "2.0.0").root, "v1", "queued")
@@ -325,3 +326,10 @@ def test_queued_and_interrupted_scans_resume_after_a_restart(
         assert wait_for_scan(service, registry, repo, "v1")["status"] == "done"
         packages = get(service, artifact_path(registry, repo, "v1") + "/packages")["packages"]
         assert [p["version"] for p in packages] == [version]
+
+
+def test_a_bad_scan_setting_stops_the_service_with_a_clear_message(tmp_path: Path) -> None:
+    service = RegistryService(tmp_path / "data", env={"CLOUDRAYA_SCAN_MAX_LAYER_BYTES": "8GB"})
+    with pytest.raises(ServiceStartError) as failure:
+        service.start()
+    assert "CLOUDRAYA_SCAN_MAX_LAYER_BYTES must be an integer, got '8GB'" in str(failure.value)

@@ -57,6 +57,12 @@ def mount(app: fastapi.FastAPI, state: ServiceState) -> None:
     from fastapi import APIRouter
 
     from cloudraya_registry.scanning.api import router as scanning_router
+    from cloudraya_registry.scanning.limits import ScanLimits
+    from cloudraya_registry.scanning.worker import pool_size_from_env
+
+    # a bad CLOUDRAYA_SCAN_* setting stops the service at start-up with a clear message
+    ScanLimits.from_env()
+    pool_size_from_env()
 
     router = APIRouter(prefix="/api/v1")
     router.include_router(scanning_router)

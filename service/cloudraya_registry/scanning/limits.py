@@ -27,7 +27,7 @@ class ScanUnsupported(Exception):
     """The artifact is not something the scanner understands (e.g. a Helm chart)."""
 
 
-def _env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -63,18 +63,18 @@ class ScanLimits:
     def from_env(cls) -> ScanLimits:
         d = cls()
         return cls(
-            max_layer_bytes=_env_int("CLOUDRAYA_SCAN_MAX_LAYER_BYTES", d.max_layer_bytes),
-            max_ratio=_env_int("CLOUDRAYA_SCAN_MAX_RATIO", d.max_ratio),
-            ratio_floor_bytes=_env_int("CLOUDRAYA_SCAN_RATIO_FLOOR_BYTES", d.ratio_floor_bytes),
-            max_entries_per_layer=_env_int("CLOUDRAYA_SCAN_MAX_ENTRIES", d.max_entries_per_layer),
-            max_file_bytes=_env_int("CLOUDRAYA_SCAN_MAX_FILE_BYTES", d.max_file_bytes),
-            max_collected_bytes=_env_int(
+            max_layer_bytes=env_int("CLOUDRAYA_SCAN_MAX_LAYER_BYTES", d.max_layer_bytes),
+            max_ratio=env_int("CLOUDRAYA_SCAN_MAX_RATIO", d.max_ratio),
+            ratio_floor_bytes=env_int("CLOUDRAYA_SCAN_RATIO_FLOOR_BYTES", d.ratio_floor_bytes),
+            max_entries_per_layer=env_int("CLOUDRAYA_SCAN_MAX_ENTRIES", d.max_entries_per_layer),
+            max_file_bytes=env_int("CLOUDRAYA_SCAN_MAX_FILE_BYTES", d.max_file_bytes),
+            max_collected_bytes=env_int(
                 "CLOUDRAYA_SCAN_MAX_COLLECTED_BYTES", d.max_collected_bytes
             ),
-            max_binary_bytes=_env_int("CLOUDRAYA_SCAN_MAX_BINARY_BYTES", d.max_binary_bytes),
+            max_binary_bytes=env_int("CLOUDRAYA_SCAN_MAX_BINARY_BYTES", d.max_binary_bytes),
             max_symlink_hops=d.max_symlink_hops,
             max_path_length=d.max_path_length,
-            max_seconds=_env_int("CLOUDRAYA_SCAN_MAX_SECONDS", d.max_seconds),
+            max_seconds=env_int("CLOUDRAYA_SCAN_MAX_SECONDS", d.max_seconds),
         )
 
 

@@ -9,7 +9,6 @@ Scans interrupted by a shutdown go back to ``queued`` and resume after the next 
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 
@@ -22,6 +21,7 @@ from cloudraya_registry.scanning.limits import (
     ScanFailed,
     ScanLimits,
     ScanUnsupported,
+    env_int,
 )
 from cloudraya_registry.scanning.matcher import match
 from cloudraya_registry.scanning.scanner import scan_artifact
@@ -33,11 +33,16 @@ POLL_SECONDS = 2.0
 DEFAULT_WORKERS = 2
 
 
+def pool_size_from_env() -> int:
+    """``CLOUDRAYA_SCAN_WORKERS``: how many scans run at once (default 2)."""
+    return env_int("CLOUDRAYA_SCAN_WORKERS", DEFAULT_WORKERS)
+
+
 class ScanPool:
     def __init__(self, state: ServiceState, workers: int | None = None) -> None:
         self.state = state
         self.limits = ScanLimits.from_env()
-        self.size = workers or int(os.environ.get("CLOUDRAYA_SCAN_WORKERS", DEFAULT_WORKERS))
+        self.size = workers or pool_size_from_env()
         self._stop = threading.Event()
         self._wake = threading.Condition()
         self._pending = 0
