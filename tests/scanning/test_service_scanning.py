@@ -72,6 +72,11 @@ def test_scan_on_push_scans_without_being_asked(service: RegistryService, tmp_pa
                         "packages": []}  # fmt: skip
     request_scan(service, registry, "off", "v1")
     assert wait_for_scan(service, registry, "off", "v1")["status"] == "done"
+    events = get(service, f"/registries/{registry['name']}/audit")["events"]
+    scans = [e for e in events if e["action"] == "artifact.scan"]
+    assert [(e["target"], e["outcome"]) for e in scans] == [
+        (f"push-scan/off@{packages['digest']}", "success")
+    ]
     packages = get(service, artifact_path(registry, "off", "v1") + "/packages")["packages"]
     assert [(p["ecosystem"], p["name"], p["version"]) for p in packages] == [
         ("PyPI", "requests", "2.30.0")
