@@ -3,7 +3,10 @@
 The queue *is* the ``manifests`` table: a manifest waiting for a scan has ``scan_status =
 queued`` (set by a push with scan-on-push, or by ``POST .../scan``). Workers claim one with a
 conditional update, so two workers (or two replicas on PostgreSQL) never take the same row.
-Scans interrupted by a shutdown go back to ``queued`` and resume after the next start.
+Scans interrupted by a shutdown go back to ``queued`` and resume after the next start; so do
+scans a crash left ``running`` (start-up re-queues them, which assumes one service process per
+database: with several replicas a restart may repeat another replica's scan, which only costs
+time since results are replaced whole).
 """
 
 from __future__ import annotations
