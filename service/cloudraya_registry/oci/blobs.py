@@ -107,7 +107,7 @@ async def get_blob(ctx: Context) -> Response:
         response.headers["content-length"] = str(end - start + 1)
         return response
     reader = await in_thread(ctx.state.blob_store.open_read, digest)
-    if reader is None:
+    if reader is None:  # unlinked and collected since the lookup
         raise _unknown(ctx, digest)
     return BlobResponse(
         reader,

@@ -31,6 +31,7 @@ from cloudraya_registry.oci.metadata import (
 )
 from cloudraya_registry.oci.names import RepositoryName, parse_digest, parse_repository_name
 from cloudraya_registry.oci.streaming import BodyTooLarge, in_thread, receive_into
+from cloudraya_registry.storage import UploadWriter
 
 if TYPE_CHECKING:
     from cloudraya_registry.oci.router import Context
@@ -135,11 +136,18 @@ def _check_announced_length(ctx: Context, already: int, digest: str | None) -> i
     return _remaining_quota(ctx, already)
 
 
+def _open_for_append(
+    ctx: Context, upload_id: str, start: int, digest: str | None
+) -> tuple[int | None, UploadWriter]:
+    """Quota pre-check and the upload's writer, in one trip to a worker thread."""
+    limit = _check_announced_length(ctx, start, digest)
+    return limit, ctx.state.blob_store.open_upload(upload_id)
+
+
 async def _receive(ctx: Context, upload_id: str, start: int, digest: str | None = None) -> int:
     """Append the body to the upload; on any failure cut the file back to ``start``."""
     store = ctx.state.blob_store
-    limit = await in_thread(_check_announced_length, ctx, start, digest)
-    writer = await in_thread(store.open_upload, upload_id)
+    limit, writer = await in_thread(_open_for_append, ctx, upload_id, start, digest)
     try:
         received = await receive_into(ctx.request, writer, limit=limit)
     except BodyTooLarge as error:
