@@ -27,9 +27,9 @@ def engine_address(argv: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     import grpc
-    from pulumi.runtime.proto import provider_pb2_grpc
 
     from .catalog import catalog
+    from .protocol import provider_pb2_grpc
     from .server import ProviderServicer
 
     engine_address(sys.argv[1:] if argv is None else argv)  # accepted; logs go to stderr

@@ -18,7 +18,6 @@ from typing import NoReturn
 import grpc
 from google.protobuf import any_pb2, empty_pb2
 from google.rpc import status_pb2
-from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 from . import __version__, wire
 from .client import ApiError, CloudRayaClient, Unreachable
@@ -33,6 +32,7 @@ from .framework import (
     Resource,
     ResourceError,
 )
+from .protocol import plugin_pb2, provider_pb2, provider_pb2_grpc
 
 CatalogFactory = Callable[[CloudRayaClient], tuple[dict[str, Resource], dict[str, Callable]]]
 CONFIG_SECRETS = frozenset({"apiToken"})
