@@ -10,7 +10,6 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from starlette.responses import Response
 
 from cloudraya_registry.errors import ApiError
-from cloudraya_registry.scanning.severity import LEVELS
 from cloudraya_registry.ui import actions
 from cloudraya_registry.ui.rendering import (
     UI_PREFIX,
@@ -101,7 +100,7 @@ def vulnerabilities(request: Request, name: str, repository: str, reference: str
             "artifact": artifact,
             "report": report,
             "counts": counts,
-            "levels": LEVELS,
+            "levels": actions.severity_levels(),
             "in_progress": report.status in SCAN_IN_PROGRESS,
         },
     )
@@ -115,5 +114,10 @@ def artifacts(request: Request, name: str, repository: str) -> Response:
     return render(
         request,
         "artifacts.html",
-        {"registry": registry, "repository": repository, "artifacts": found, "levels": LEVELS},
+        {
+            "registry": registry,
+            "repository": repository,
+            "artifacts": found,
+            "levels": actions.severity_levels(),
+        },
     )
