@@ -24,7 +24,6 @@ _STATUS = {
     "DENIED": 403,
     "UNSUPPORTED": 415,
     "TOOMANYREQUESTS": 429,
-    "RANGE_INVALID": 416,
 }
 
 
