@@ -19,7 +19,7 @@ EXAMPLES = {
     "yaml": REPO_ROOT / "examples" / "environments-yaml",
     "python": REPO_ROOT / "examples" / "environments-python",
 }
-IMPORT_PROGRAMS = Path(__file__).parent / "programs"
+PROGRAMS = Path(__file__).parent / "programs"
 ENVIRONMENTS = {
     "dev": {"storage": 10, "immutable": False},
     "staging": {"storage": 20, "immutable": True},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import IMPORT_PROGRAMS, password_works, provider_env, registry
+from .helpers import PROGRAMS, password_works, provider_env, registry
 
 IMPORTS = [
     ("cloudraya:index:Registry", "legacy", "legacy-registry"),
@@ -21,7 +21,7 @@ def test_imported_resources_show_no_changes(pulumi, service, language):
             "/registries/legacy-registry/settings",
             json={"tag_immutability": True, "scan_on_push": True},
         ).raise_for_status()
-    ws = pulumi(IMPORT_PROGRAMS / f"import-{language}", stack="import", env=provider_env(service))
+    ws = pulumi(PROGRAMS / f"import-{language}", stack="import", env=provider_env(service))
 
     for type_token, name, resource_id in IMPORTS:
         ws.import_(type_token, name, resource_id)
