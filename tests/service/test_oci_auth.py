@@ -185,3 +185,9 @@ def test_repeated_wrong_passwords_are_throttled(service: RegistryService) -> Non
     # Other registries' users are not affected.
     service.create_registry("other-registry", password=PASSWORD)
     assert httpx.get(f"{service.url}/v2/", auth=("other-registry", PASSWORD)).status_code == 200
+
+
+def test_data_plane_is_not_in_the_openapi_document(service: RegistryService) -> None:
+    with service.api() as api:
+        document = api.get("/openapi.json").json()
+    assert not [p for p in document["paths"] if p.startswith(("/v2", "/auth"))]

@@ -7,6 +7,7 @@ import hashlib
 import random
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 
@@ -162,3 +163,35 @@ def test_monolithic_upload_cut_off_mid_body_stores_nothing(service: RegistryServ
     assert client.http.head(f"/v2/{REPO}/blobs/{digest}").status_code == 404
     assert client.push_blob(REPO, data).status_code == 201
     assert client.get_blob(REPO, digest).content == data
+
+
+def _peak_rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM in /proc status")
+
+
+def test_large_blobs_stream_without_growing_server_memory(service: RegistryService) -> None:
+    client = registry_with_client(service, "dev-registry")
+    assert client.push_blob(REPO, b"warm-up").status_code == 201
+    assert service.pid is not None
+    before = _peak_rss_bytes(service.pid)
+
+    seed, count = 11, 512  # 512 MiB up and down
+    digest = _digest_of(seed, count)
+    pushed = client.http.post(
+        f"/v2/{REPO}/blobs/uploads/",
+        params={"digest": digest},
+        content=_stream(seed, 0, count),
+        headers={"Content-Length": str(count * CHUNK)},
+    )
+    assert pushed.status_code == 201, pushed.text
+    hasher = hashlib.sha256()
+    with client.http.stream("GET", f"/v2/{REPO}/blobs/{digest}") as response:
+        for block in response.iter_bytes():
+            hasher.update(block)
+    assert "sha256:" + hasher.hexdigest() == digest
+
+    grown = _peak_rss_bytes(service.pid) - before
+    assert grown < 64 * 1024 * 1024, f"server peak memory grew by {grown} bytes"
