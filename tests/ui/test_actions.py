@@ -77,6 +77,14 @@ def test_resize_grows_storage_and_refusals_are_explained(dashboard: Dashboard) -
     expect(page.locator("#storage-error")).to_have_text(
         "storage can only grow in steps of 10 GB: resize-reg has 30 GB; requested 20 GB"
     )
+    # both the resize and the refusal are in the registry's activity, newest first
+    activity = page.locator("#activity .activity-item")
+    expect(activity.nth(0)).to_contain_text("Storage resized refused")
+    expect(activity.nth(0)).to_contain_text("resize-reg has 30 GB; requested 20 GB")
+    expect(activity.nth(1)).to_contain_text("Storage resized")
+    expect(activity.nth(1)).to_contain_text("from gb: 10; to gb: 30")
+    expect(activity.nth(1)).to_contain_text("admin")
+    expect(activity.nth(2)).to_contain_text("Registry created")
     field = page.get_by_label("New total storage (GB)")
     field.evaluate("input => { input.removeAttribute('step'); input.removeAttribute('min'); }")
     field.fill("45")

@@ -12,6 +12,7 @@ from fastapi import BackgroundTasks
 from pydantic import ValidationError
 
 from cloudraya_registry.controlplane import (
+    audit_log,
     credentials,
     push_command,
     registries,
@@ -36,6 +37,10 @@ def list_registries(state: ServiceState, caller: Caller) -> list[RegistryView]:
 
 def get_registry(state: ServiceState, caller: Caller, name: str) -> RegistryView:
     return registries.get_registry(name, state, caller)
+
+
+def recent_activity(state: ServiceState, caller: Caller, name: str, limit: int = 8):
+    return audit_log.read_audit_log(name, state, caller, limit=limit, before=None).events
 
 
 def list_repositories(state: ServiceState, caller: Caller, name: str):

@@ -24,6 +24,17 @@ from cloudraya_registry.ui.rendering import (
 
 FREE_STORAGE_GB = MIN_STORAGE_GB  # every registry starts with (and includes) this much
 REGISTRY = f"{UI_PREFIX}/registries/{{name}}"
+# Audit actions in words; an action without an entry is shown as its code.
+ACTION_LABELS = {
+    "registry.create": "Registry created",
+    "registry.delete": "Registry deleted",
+    "registry.password.reset": "Password changed",
+    "registry.settings.update": "Settings changed",
+    "registry.storage.resize": "Storage resized",
+    "repository.delete": "Repository deleted",
+    "artifact.scan": "Scan requested",
+    "credential.failure": "Failed login",
+}
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 
@@ -55,6 +66,8 @@ def _detail(request: Request, name: str, *, status_code: int = 200, **extra) -> 
     repositories = actions.list_repositories(state, caller, name)
     context = {
         "registry": registry,
+        "activity": actions.recent_activity(state, caller, name),
+        "action_labels": ACTION_LABELS,
         "storage": _storage(registry),
         "repositories": repositories,
         "free_gb": FREE_STORAGE_GB,
