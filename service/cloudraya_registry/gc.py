@@ -31,6 +31,9 @@ LINK_GRACE_SECONDS = 3600.0
 # Upload files without a session row belong to monolithic uploads, which may be streaming right
 # now in another process: they are only removed when untouched this long, whatever the grace.
 ORPHAN_UPLOAD_SECONDS = 3600.0
+# Blob and scratch files without a row may be mid-commit right now (renamed into place a moment
+# before their rows commit): never younger than this, whatever the configured grace.
+ORPHAN_FILE_MIN_SECONDS = 60.0
 # Upload sessions nobody touched for this long are abandoned (distribution uses a week too).
 ABANDONED_UPLOAD_SECONDS = 7 * 24 * 3600.0
 
@@ -88,7 +91,9 @@ def collect_garbage(
     with state.db.read() as session:
         known = set(session.scalars(select(Blob.digest)))
     for stored in store.iter_blobs():
-        if stored.key in known or now - stored.modified < grace_seconds:
+        if stored.key in known or now - stored.modified < max(
+            grace_seconds, ORPHAN_FILE_MIN_SECONDS
+        ):
             continue
         with state.db.read() as session:
             if session.get(Blob, stored.key) is not None:
@@ -122,7 +127,7 @@ def collect_garbage(
     iter_tmp = getattr(store, "iter_tmp_files", None)
     if iter_tmp is not None:
         for stored in iter_tmp():
-            if now - stored.modified >= grace_seconds:
+            if now - stored.modified >= max(grace_seconds, ORPHAN_FILE_MIN_SECONDS):
                 store.delete_tmp_file(stored.key)
                 report["orphan_files_removed"] += 1
 
