@@ -131,6 +131,11 @@ def test_status_d_hard_links_and_alpine_database(tmp_path: Path) -> None:
             F("var/lib/dpkg/status.d/base", status_file(("base-files", "12.4+deb12u5"))),
             F("var/lib/dpkg/status.d/base.md5sums", b"ignored"),
             F("opt/a/x-1.0.dist-info/METADATA", b"Name: x\nVersion: 1.0\n"),
+            F("usr/lib/python3/dist-packages/six-1.16.0.egg-info", b"Name: six\nVersion: 1.16.0\n"),
+            F(
+                "opt/legacy/attrs-21.4.0-py3.11.egg-info/PKG-INFO",
+                b"Name: attrs\nVersion: 21.4.0\n",
+            ),
             Hard("opt/b/x-1.0.dist-info/METADATA", "opt/a/x-1.0.dist-info/METADATA"),
         ]
     )
@@ -142,6 +147,7 @@ def test_status_d_hard_links_and_alpine_database(tmp_path: Path) -> None:
     }
     crypto = next(p for p in inventory.packages if p.name == "libcrypto3")
     assert crypto.source_name == "openssl"
+    assert names(inventory, "PyPI") == {"x": "1.0", "six": "1.16.0", "attrs": "21.4.0"}
     assert sorted(p.path for p in inventory.packages if p.name == "x") == [
         "/opt/a/x-1.0.dist-info/METADATA",
         "/opt/b/x-1.0.dist-info/METADATA",

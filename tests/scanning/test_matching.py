@@ -358,3 +358,16 @@ def test_go_stdlib_of_a_binary_is_matched(tmp_path: Path, db: Database) -> None:
     assert findings_of(db, layout, image) == {
         ("GO-TEST-NEXT", "stdlib", stdlib, f"{major}.{minor}.{patch + 1}", "High")
     }
+
+
+def test_one_json_file_may_hold_a_list_of_records(tmp_path: Path, db: Database) -> None:
+    path = tmp_path / "advisories.json"
+    records = [
+        osv("GHSA-X", "npm", "x", versions=["1.0.0"]),
+        osv("GHSA-Y", "npm", "y", versions=[]),
+    ]
+    path.write_text(json.dumps(records))
+    result = import_path(db, path)
+    assert (result.records_read, result.added, result.advisory_count) == (2, 2, 2)
+    with db.read() as session:
+        assert status(session)["imports"][0]["source"] == "advisories.json"
