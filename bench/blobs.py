@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.config import BenchConfig, size_label
+from bench.memory import cpu_seconds
 from bench.oci_client import OciClient, write_blob_file
 from bench.profiling import Profile
 from bench.results import Results, Row
@@ -38,6 +39,7 @@ def run_blob_bench(
             }
             for tracker in trackers.values():
                 tracker.reset()
+            cpu_before = {e.label: cpu_seconds(e.pid) for e in endpoints}
             for run in range(cfg.blob_runs):
                 for endpoint in endpoints:
                     client = clients[endpoint.label]
@@ -53,8 +55,21 @@ def run_blob_bench(
                     samples["pull"].append(size / seconds / 1e6)
             for endpoint in endpoints:
                 peaks[endpoint.label][size] = trackers[endpoint.label].phase_peak_mib()
+            cpu = {e.label: cpu_seconds(e.pid) - cpu_before[e.label] for e in endpoints}
             path.unlink()
             _throughput_rows(results, label, mbps, cfg)
+            moved_gb = size * len(OPERATIONS) * cfg.blob_runs / 1e9
+            results.add(
+                Row(
+                    "data plane",
+                    f"server CPU time per GB moved, {label} blobs",
+                    "CPU s/GB",
+                    round(cpu["ours"] / moved_gb, 3),
+                    round(cpu["reference"] / moved_gb, 3),
+                    better="lower",
+                    note="user+system CPU of the server process over all pushes and pulls",
+                )
+            )
             results.add(
                 Row(
                     "data plane",

@@ -1,4 +1,4 @@
-"""Peak resident memory of a server process over one phase of the run.
+"""Peak resident memory (and CPU time) of a server process over one phase of the run.
 
 Linux keeps the peak (VmHWM) per process; writing 5 to /proc/PID/clear_refs resets it to the
 current RSS, so each phase gets its own peak without a sampling thread that could miss spikes.
@@ -6,7 +6,16 @@ current RSS, so each phase gets its own peak without a sampling thread that coul
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
 class PeakRss:

@@ -18,6 +18,7 @@ from types import TracebackType
 from tests.support.paths import require_tool
 
 TOP = 12
+RATE = 200  # samples per second
 OWN_CODE = "cloudraya_registry/"
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<path>.*?)(?::(?P<line>\d+))?\)$")
 
@@ -44,7 +45,7 @@ def _package(frame: str) -> str:
     return head or "?"
 
 
-def summarize(raw_path: Path) -> dict[str, object]:
+def summarize(raw_path: Path, seconds: float | None = None) -> dict[str, object]:
     """Shares of the sampled GIL-holding time: by function (self), by package (self), and the
     service's own functions with what they call (inclusive)."""
     self_time: Counter[str] = Counter()
@@ -73,6 +74,9 @@ def summarize(raw_path: Path) -> dict[str, object]:
 
     return {
         "samples": total,
+        # samples exist only while some thread holds the GIL: a share near 100% means the
+        # process is bound by its one interpreter lock, whatever the number of cores
+        "gil_busy_pct": round(100 * total / (seconds * RATE), 1) if seconds else None,
         "self": top(self_time),
         "packages": top(by_package),
         "inclusive": top(inclusive),
@@ -93,7 +97,7 @@ class Profile:
         self._process = subprocess.Popen(
             [
                 require_tool("py-spy"), "record", "--pid", str(self.pid),
-                "--duration", str(self.seconds), "--rate", "200", "--format", "raw",
+                "--duration", str(self.seconds), "--rate", str(RATE), "--format", "raw",
                 "--function", "--gil", "--nonblocking", "--output", str(self.raw_path),
             ],
             stdout=subprocess.DEVNULL,
@@ -117,4 +121,4 @@ class Profile:
         if self._process.returncode != 0 or not self.raw_path.exists():
             self.summary = {"samples": 0, "error": (stderr or "").strip()[-500:]}
             return
-        self.summary = summarize(self.raw_path)
+        self.summary = summarize(self.raw_path, self.seconds)

@@ -74,7 +74,10 @@ def _evidence(results: Results, row: Row) -> list[str]:
     if key is None:
         return _provider_evidence(results) if row.part == "provider" else []
     profile = results.profiles[key]
-    lines = [f"py-spy profile '{key}' ({profile.get('samples', 0)} GIL-holding samples):"]
+    lines = [
+        f"py-spy profile '{key}' ({profile.get('samples', 0)} GIL-holding samples; GIL held "
+        f"{profile.get('gil_busy_pct')}% of the time):"
+    ]
     lines += [f"package {share}%: {name}" for name, share in profile.get("packages", [])[:5]]
     lines += [f"self {share}%: {frame}" for frame, share in profile.get("self", [])[:6]]
     lines += [f"incl {share}%: {frame}" for frame, share in profile.get("inclusive", [])[:6]]
@@ -185,7 +188,11 @@ def render_markdown(results: Results) -> str:
             if not profile.get("samples"):
                 lines += [f"No samples: {profile.get('error', 'py-spy recorded nothing')}", ""]
                 continue
-            lines += [f"{profile['samples']} samples of the thread holding the GIL.", ""]
+            lines += [
+                f"{profile['samples']} samples of the thread holding the GIL; the GIL was held "
+                f"{profile.get('gil_busy_pct')}% of the profiled time.",
+                "",
+            ]
             lines += ["| Self % | Package |", "|---:|---|"]
             lines += [f"| {share} | {name} |" for name, share in profile["packages"][:6]]
             lines += ["", "| Self % | Function |", "|---:|---|"]

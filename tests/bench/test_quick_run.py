@@ -23,6 +23,7 @@ def expected_rows() -> set[str]:
     for size in SIZES:
         rows |= {f"blob {op} {size}" for op in ("push monolithic", "push chunked", "pull")}
         rows.add(f"server peak RSS during {size} blob runs")
+        rows.add(f"server CPU time per GB moved, {size} blobs")
     rows.add(f"server peak RSS, {SIZES[-1]} over {SIZES[0]} blobs")
     rows |= {
         "server peak RSS during manifest load",
