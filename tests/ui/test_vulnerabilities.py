@@ -106,14 +106,17 @@ def import_advisories(service: RegistryService, directory: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def reload_until(page: Page, locator_text: tuple[str, str]) -> None:
-    """Reload until the element shows the text (scans run in the background)."""
-    selector, text = locator_text
+FINAL_BADGES = ("Scanned", "Scan failed", "Unsupported")
+
+
+def reload_until_scanned(page: Page, selector: str) -> None:
+    """Reload until the scan badge shows a final status (scans run in the background)."""
     deadline = time.monotonic() + SCAN_WAIT_S
-    while text not in (page.locator(selector).first.text_content() or ""):
-        assert time.monotonic() < deadline, f"{selector} never showed {text!r}"
+    while not any(b in (page.locator(selector).first.text_content() or "") for b in FINAL_BADGES):
+        assert time.monotonic() < deadline, f"{selector}: no final scan status in {SCAN_WAIT_S}s"
         time.sleep(1)
         page.reload()
+    expect(page.locator(selector).first.locator(".badge").first).to_have_text("Scanned")
 
 
 def test_scan_results_and_findings_render_safely(dashboard: Dashboard, tmp_path: Path) -> None:
@@ -140,7 +143,7 @@ def test_scan_results_and_findings_render_safely(dashboard: Dashboard, tmp_path:
     page.get_by_role("link", name="shop/frontend", exact=True).click()
     pushed = page.locator("#artifact-table tbody tr").nth(0)
     expect(pushed.locator("th .tag")).to_have_text("1.4.2")
-    reload_until(page, ("#artifact-table tbody tr:first-child [data-label=Scan]", "Scanned"))
+    reload_until_scanned(page, "#artifact-table tbody tr:first-child [data-label=Scan]")
     expect(pushed.locator("[data-label=Scan]")).to_contain_text("1 Critical")
     expect(pushed.locator("[data-label=Scan]")).to_contain_text("1 High")
     expect(pushed.locator("[data-label=Scan]")).to_contain_text("1 Medium")
@@ -189,7 +192,7 @@ def test_scan_results_and_findings_render_safely(dashboard: Dashboard, tmp_path:
     expect(page.locator("#findings")).to_have_count(0)
     page.get_by_role("button", name="Scan now").click()
     expect(page.get_by_role("status")).to_contain_text("requested; status: queued")
-    reload_until(page, ("#scan-status", "Scanned"))
+    reload_until_scanned(page, "#scan-status")
     expect(page.get_by_text("No known vulnerabilities were found")).to_be_visible()
     with service.api() as api:
         artifacts = api.get("/registries/scan-reg/repositories/shop/frontend/artifacts").json()[
