@@ -79,5 +79,5 @@ def explain(profile: Profile) -> list[str]:
     for signal, threshold, text in RULES:
         value = signal(profile)
         if value >= threshold:
-            found.append((value, f"[{value:.0f}% of samples] {text}"))
+            found.append((value, f"[{value:.0f}% of GIL-holding samples] {text}"))
     return [text for _, text in sorted(found, reverse=True)]

@@ -139,13 +139,16 @@ def render_markdown(results: Results) -> str:
         lines += [
             f"> **Other load may have been present**: load average (1/5/15 min) was "
             f"{' '.join(map(str, load['start']))} at the start and "
-            f"{' '.join(map(str, load['end']))} at the end, on {machine['nproc']} cores.",
+            f"{' '.join(map(str, load['end']))} at the end (which includes the benchmark's "
+            f"own load), on {machine['nproc']} cores. Ratios of side-by-side runs are more "
+            "trustworthy than absolute figures here.",
             "",
         ]
     else:
         lines += [
             f"Load average (1/5/15 min): {' '.join(map(str, load['start']))} at the start, "
-            f"{' '.join(map(str, load['end']))} at the end.",
+            f"{' '.join(map(str, load['end']))} at the end (which includes the benchmark's "
+            "own load).",
             "",
         ]
     lines += [

@@ -56,6 +56,7 @@ METHOD = [
 
 def _part(results: Results, name: str, action: Callable[[], None]) -> None:
     started = time.perf_counter()
+    results.meta.setdefault("loadavg_at_part_start", {})[name] = machine.loadavg()
     print(f"bench: {name} ...", flush=True)
     try:
         action()
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         finished_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         duration_s=round(time.perf_counter() - started, 1),
         loadavg={"start": load_start, "end": load_end},
-        busy=machine.busy(load_start, cores) or machine.busy(load_end, cores),
+        busy=machine.busy(load_start, load_end, cores),
     )
     report.findings_for_missed_targets(results)
     json_path, md_path = report.write(results, args.out)

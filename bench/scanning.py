@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from bench.config import BenchConfig
-from bench.memory import PeakRss
+from bench.memory import PeakRss, cpu_seconds
 from bench.profiling import Profile
 from bench.results import Results, Row
 from bench.stats import median
@@ -93,13 +93,15 @@ def run_scan_bench(cfg: BenchConfig, work: Path, results: Results) -> None:
         assert service.pid is not None
         tracker = PeakRss(service.pid)
         idle = tracker.current_mib()
-        seconds, peaks, packages = [], [], 0
+        seconds, peaks, cpu, packages = [], [], [], 0
         for _ in range(cfg.scan_runs):
             tracker.reset()
+            cpu_before = cpu_seconds(service.pid)
             started = time.perf_counter()
             request_scan(service, registry, "image", "scan")
             report = _wait(service, registry, cfg.op_timeout_s)
             seconds.append(time.perf_counter() - started)
+            cpu.append(cpu_seconds(service.pid) - cpu_before)
             peaks.append(tracker.phase_peak_mib())
             if report["status"] != "done":
                 raise RuntimeError(f"scan ended {report['status']}: {report.get('reason')}")
@@ -119,8 +121,15 @@ def run_scan_bench(cfg: BenchConfig, work: Path, results: Results) -> None:
             "s",
             round(median(seconds), 3),
             better="lower",
-            note=f"{what}; request to done, median of {len(seconds)}; empty advisory database",
-            extra={"samples": [round(s, 3) for s in seconds], "packages": packages},
+            note=(
+                f"{what}; request to done, median of {len(seconds)}; service CPU "
+                f"{median(cpu):.2f} s per scan; empty advisory database"
+            ),
+            extra={
+                "samples": [round(s, 3) for s in seconds],
+                "cpu_seconds": [round(c, 3) for c in cpu],
+                "packages": packages,
+            },
         )
     )
     results.add(
