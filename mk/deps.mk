@@ -1,5 +1,10 @@
 # Debian packages the tests need, installed non-interactively when missing.
 #
+# skopeo/podman (+crun, conmon, containers-common for root builds with
+# --storage-driver vfs), postgresql (server binaries for throwaway test servers),
+# debootstrap (real Debian root filesystems), wrk (load tests), chromium (UI
+# tests through Playwright), curl (the demo's health poll).
+#
 # `make deps` asks dpkg which of DEB_PACKAGES are absent and only then runs
 # `apt-get update` and `apt-get install`. CI runs as root; elsewhere sudo is
 # used when available. Other mk files may append: `DEB_PACKAGES += foo`.
@@ -12,6 +17,7 @@ DEB_PACKAGES += \
 	golang-github-containers-common \
 	postgresql \
 	debootstrap \
+	chromium \
 	wrk \
 	python3-venv \
 	git \
