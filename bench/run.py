@@ -153,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             _part(results, "provider", lambda: run_provider_bench(cfg, work, results))
         if "scanning" in parts:
             _part(results, "scanning", lambda: run_scan_bench(cfg, work, results))
+    except KeyboardInterrupt:  # BENCH_TIMEOUT (or ^C): keep what was measured so far
+        results.errors.append("interrupted before every part ran (time limit or ^C)")
     finally:
         if not args.keep_work:
             shutil.rmtree(work, ignore_errors=True)
