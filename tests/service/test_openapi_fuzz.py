@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from tests.service.test_control_repositories import Pusher
 from tests.support.paths import require_tool
 from tests.support.service import RegistryService
 
@@ -28,14 +29,38 @@ CHECKS = ",".join(
 )
 MAX_EXAMPLES = 25  # per operation and phase: a few minutes for both backends
 SEED = 20261122  # reproducible; change it to explore other inputs
+PASSWORD = "Fuzz-Registry-Pass-1"
+# Half of the generated path parameters name things that exist, so requests reach the logic
+# behind the lookups (resize, settings, reset, artifacts ...) and not only the 404 branch.
+CONFIG = """
+[dictionaries.registries]
+values = ["fuzz-registry"]
+
+[dictionaries.repositories]
+values = ["fuzz-app"]
+
+[dictionaries.references]
+values = ["v1"]
+
+[parameters]
+"path.name" = { dictionary = "registries", probability = 0.5 }
+"path.repository" = { dictionary = "repositories", probability = 0.5 }
+"path.reference" = { dictionary = "references", probability = 0.5 }
+"""
 
 
 def test_control_plane_conforms_to_its_openapi_document_under_fuzzing(
     control_service: RegistryService, tmp_path: Path
 ) -> None:
-    control_service.create_registry("fuzz-registry")
+    control_service.create_registry("fuzz-registry", password=PASSWORD)
+    pusher = Pusher(control_service, "fuzz-registry", PASSWORD)
+    pusher.image("fuzz-app", "v1")
+    pusher.close()
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(CONFIG)
     command = [
-        require_tool("schemathesis"), "run", f"{control_service.url}/api/v1/openapi.json",
+        require_tool("schemathesis"), "--config-file", str(config),
+        "run", f"{control_service.url}/api/v1/openapi.json",
         "--header", f"Authorization: Bearer {control_service.token}",
         "--checks", CHECKS,
         "--max-examples", str(MAX_EXAMPLES),
