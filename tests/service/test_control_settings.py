@@ -51,3 +51,46 @@ def test_malformed_settings_are_refused(
     assert response.status_code == 400
     assert response.json()["error"]["message"] == message
     assert after == {"tag_immutability": False, "scan_on_push": False}
+
+
+def test_tag_immutability_applies_to_the_next_push_at_once(
+    control_service: RegistryService,
+) -> None:
+    from tests.service.test_control_repositories import OCI_MANIFEST, Pusher
+
+    control_service.create_registry("dev-registry", password="Settings-Pass-12")
+    pusher = Pusher(control_service, "dev-registry", "Settings-Pass-12")
+    first = pusher.image("my-app", "v1")
+    with control_service.api() as api:
+        api.patch("/registries/dev-registry/settings", json={"tag_immutability": True})
+    second = pusher.image("my-app", "by-digest-only")  # a new image under another tag
+    moved = pusher.client.put(
+        "/v2/dev-registry/my-app/manifests/v1",
+        content=pusher.client.get(
+            f"/v2/dev-registry/my-app/manifests/{second['digest']}",
+            headers={"Accept": OCI_MANIFEST},
+        ).content,
+        headers={"Content-Type": OCI_MANIFEST},
+    )
+    current = pusher.client.head(
+        "/v2/dev-registry/my-app/manifests/v1", headers={"Accept": OCI_MANIFEST}
+    )
+    with control_service.api() as api:
+        api.patch("/registries/dev-registry/settings", json={"tag_immutability": False})
+    pusher.manifest(
+        "my-app",
+        "v1",
+        pusher.client.get(
+            f"/v2/dev-registry/my-app/manifests/{second['digest']}",
+            headers={"Accept": OCI_MANIFEST},
+        ).json(),
+        OCI_MANIFEST,
+    )
+    after = pusher.client.head(
+        "/v2/dev-registry/my-app/manifests/v1", headers={"Accept": OCI_MANIFEST}
+    )
+    pusher.close()
+
+    assert 400 <= moved.status_code < 500, moved.text
+    assert current.headers["docker-content-digest"] == first["digest"]
+    assert after.headers["docker-content-digest"] == second["digest"]
