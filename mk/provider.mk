@@ -60,21 +60,10 @@ sdk: tools sdkgen
 
 sdk-build: sdk-python-install sdk-nodejs-build sdk-go-build
 
-# The SDK's distribution is `pulumi_cloudraya`. While the root project carries the same
-# distribution name (pyproject.toml: pulumi-cloudraya), pip would replace the root install, so
-# the SDK is then put on the venv's path with a .pth file (what an editable install does).
-SDK_PYTHON_DEPS := parver==0.5
-ROOT_DIST_NAME := $(shell sed -n 's/^name = "\(.*\)"$$/\1/p' $(REPO_ROOT)/pyproject.toml | head -1)
-
+# The generated Python SDK (distribution `pulumi_cloudraya`) is installed editable into .venv;
+# parver is in pyproject's dependencies because the SDK needs it at run time.
 sdk-python-install: venv
-	@"$(VENV_BIN)/pip" install --quiet --disable-pip-version-check $(SDK_PYTHON_DEPS)
-	@if [ "$$(echo '$(ROOT_DIST_NAME)' | tr '_.' '--')" = "pulumi-cloudraya" ]; then \
-	  site="$$("$(VENV_BIN)/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"; \
-	  echo "$(REPO_ROOT)/sdk/python" > "$$site/pulumi_cloudraya_sdk.pth"; \
-	  echo "sdk-python-install: sdk/python on .venv's path (root project shares the SDK's name)"; \
-	else \
-	  "$(VENV_BIN)/pip" install --quiet --disable-pip-version-check --no-deps -e sdk/python; \
-	fi
+	@"$(VENV_BIN)/pip" install --quiet --disable-pip-version-check --no-deps -e sdk/python
 
 sdk-nodejs-build:
 	cd sdk/nodejs && npm ci --no-audit --no-fund >/dev/null && npx tsc

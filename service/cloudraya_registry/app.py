@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Literal
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from cloudraya_registry import oci, scanning
+from cloudraya_registry import oci, scanning, ui
 from cloudraya_registry.controlplane import API_PREFIX, control_plane_router
 from cloudraya_registry.errors import install_error_handlers
 from cloudraya_registry.request_log import RequestLogMiddleware
 from cloudraya_registry.state import ServiceState
-
-log = logging.getLogger("cloudraya_registry.app")
 
 OPENAPI_PATH = f"{API_PREFIX}/openapi.json"
 API_DESCRIPTION = """\
@@ -51,22 +48,11 @@ def create_app(state: ServiceState) -> FastAPI:
         return Health(status="ok")
 
     app.include_router(control_plane_router())
-    _mount_scanning(app, state)
+    scanning.mount(app, state)
     oci.mount(app, state)
+    ui.mount(app, state)
     app.openapi = lambda: _control_plane_openapi(app)  # type: ignore[method-assign]
     return app
-
-
-def _mount_scanning(app: FastAPI, state: ServiceState) -> None:
-    """Vulnerability scanning; a missing optional library disables it loudly, not the registry."""
-    try:
-        scanning.mount(app, state)
-    except ImportError as exc:
-        log.error(
-            f"vulnerability scanning is disabled: {exc}; install the service's dependencies "
-            "to enable it",
-            extra={"missing_module": exc.name},
-        )
 
 
 def _control_plane_openapi(app: FastAPI) -> dict[str, Any]:

@@ -65,7 +65,7 @@ class PulumiWorkspace:
         env: dict[str, str] | None = None,
         stack: bool = True,
     ) -> subprocess.CompletedProcess[str]:
-        cmd = [self.pulumi, *args, "--color", "never"]
+        cmd = [self.pulumi, "--color=never", *args]
         if stack:
             cmd += ["--stack", self.stack]
         result = subprocess.run(
@@ -94,7 +94,9 @@ class PulumiWorkspace:
         return self
 
     def config_set(self, key: str, value: str, secret: bool = False) -> None:
-        self.run("config", "set", key, "--secret" if secret else "--plaintext", "--", value)
+        # `--` ends the flags so a value may start with "-"; nothing may follow the value.
+        kind = "--secret" if secret else "--plaintext"
+        self.run("config", "set", key, kind, "--stack", self.stack, "--", value, stack=False)
 
     def up(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.run("up", *_UNATTENDED, *args, check=check)

@@ -22,7 +22,9 @@ from cloudraya_registry.controlplane import (
 )
 from cloudraya_registry.controlplane.deps import Caller
 from cloudraya_registry.controlplane.views import RegistryView
-from cloudraya_registry.errors import ApiError, ErrorCode, invalid_argument, validation_message
+from cloudraya_registry.errors import ApiError, invalid_argument, validation_message
+from cloudraya_registry.scanning import api as scanning_api
+from cloudraya_registry.scanning.severity import LEVELS
 from cloudraya_registry.state import ServiceState
 
 
@@ -51,37 +53,19 @@ def list_artifacts(state: ServiceState, caller: Caller, name: str, repository: s
     return repositories.list_artifacts(name, repository, state, caller).artifacts
 
 
-def _scanning_api():
-    """The scanner's handlers; the service runs without them when its libraries are missing."""
-    try:
-        from cloudraya_registry.scanning import api
-    except ImportError as exc:
-        raise ApiError(
-            503,
-            ErrorCode.FAILED_PRECONDITION,
-            f"vulnerability scanning is disabled on this service ({exc}); install the "
-            "service's dependencies to enable it",
-        ) from None
-    return api
-
-
 def severity_levels() -> tuple[str, ...]:
-    """Severities, most severe first (empty when scanning is unavailable)."""
-    try:
-        from cloudraya_registry.scanning.severity import LEVELS
-    except ImportError:
-        return ()
+    """Severities, most severe first."""
     return tuple(LEVELS)
 
 
 def vulnerability_report(
     state: ServiceState, caller: Caller, name: str, repository: str, reference: str
 ):
-    return _scanning_api().get_vulnerabilities(name, repository, reference, state, caller)
+    return scanning_api.get_vulnerabilities(name, repository, reference, state, caller)
 
 
 def request_scan(state: ServiceState, caller: Caller, name: str, repository: str, ref: str):
-    return _scanning_api().request_scan(name, repository, ref, state, caller)
+    return scanning_api.request_scan(name, repository, ref, state, caller)
 
 
 def update_settings(
