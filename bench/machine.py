@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 import sys
+import tomllib
 from importlib import metadata
 from pathlib import Path
 
@@ -53,12 +54,22 @@ def _first_line(*cmd: str) -> str:
     return text.splitlines()[0] if text else "unknown"
 
 
+def project_version() -> str:
+    """Name and version of this checkout's root project (as installed, else as declared)."""
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    try:
+        version = metadata.version(project["name"])
+    except metadata.PackageNotFoundError:
+        version = f"{project['version']} (not installed)"
+    return f"{project['name']} {version}"
+
+
 def versions() -> dict[str, str]:
     commit = _first_line("git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD")
     registry = _first_line(require_tool("registry"), "--version").split()
     return {
         "python": sys.version.split()[0],
-        "pulumi-cloudraya": metadata.version("pulumi-cloudraya"),
+        "project": project_version(),
         "git_commit": commit,
         "registry": registry[-1] if registry else "unknown",
         "pulumi": _first_line(require_tool("pulumi"), "version"),

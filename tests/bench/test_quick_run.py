@@ -79,7 +79,7 @@ def test_quick_bench_writes_every_row_with_sane_figures(tmp_path: Path) -> None:
     assert meta["mode"] == "quick"
     assert meta["machine"]["nproc"] >= 1 and meta["machine"]["memory_gib"] > 0
     assert len(meta["loadavg"]["start"]) == 3 and len(meta["loadavg"]["end"]) == 3
-    for tool in ("python", "pulumi-cloudraya", "registry", "pulumi"):
+    for tool in ("python", "project", "registry", "pulumi"):
         assert meta["versions"][tool], tool
     assert "## Findings" in markdown and "## Machine and versions" in markdown
     up = rows["pulumi up, 3 registries"]["extra"]
