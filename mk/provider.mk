@@ -45,7 +45,7 @@ sdkgen:
 sdk: tools sdkgen
 	@for lang in $(SDK_LANGUAGES); do \
 	  out="$$(mktemp -d)"; \
-	  PATH="$(SDK_PATH)" PULUMI_SKIP_UPDATE_CHECK=true \
+	  $(PULUMI_ENV) PATH="$(SDK_PATH)" \
 	    "$(TOOLS_BIN)/pulumi" package gen-sdk schema.json --language "$$lang" --out "$$out" 2>&1 \
 	    | grep -v '^warning: using pulumi-language-' || true; \
 	  test -d "$$out/$$lang" || { echo "sdk: gen-sdk produced no $$lang SDK" >&2; exit 1; }; \
