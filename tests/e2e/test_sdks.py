@@ -33,8 +33,14 @@ def tree(root: Path) -> set[str]:
     return {
         str(path.relative_to(root))
         for path in root.rglob("*")
-        if path.is_file() and not NOT_GENERATED & set(path.relative_to(root).parts)
+        if path.is_file()
+        and not any(_installed_or_built(part) for part in path.relative_to(root).parts)
     }
+
+
+def _installed_or_built(part: str) -> bool:
+    """Written by dependency locks, builds or `pip install -e` (egg-info), not by gen-sdk."""
+    return part in NOT_GENERATED or part.endswith(".egg-info")
 
 
 def go_mod_module(path: Path) -> str:
