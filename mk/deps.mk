@@ -24,6 +24,12 @@ DEB_PACKAGES += \
 	curl \
 	ca-certificates
 
+# Node.js and npm build the Node SDK and the TypeScript example. Machines that already have
+# them (from any source) keep theirs; elsewhere Debian's packages provide them.
+ifeq ($(shell command -v npm),)
+DEB_PACKAGES += nodejs npm
+endif
+
 .PHONY: deps
 deps:
 	@missing=""; \
