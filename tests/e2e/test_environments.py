@@ -12,19 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.images import push_layout, random_image_layout, skopeo
 from tests.support.pulumi import PulumiWorkspace
 
 from .helpers import (
     ENVIRONMENTS,
     EXAMPLES,
     diagnostics,
-    oci_layout,
     password_works,
     podman_login,
     provider_env,
-    push_image,
     registry,
-    skopeo,
 )
 
 CHANGES = re.compile(
@@ -240,7 +238,7 @@ def test_rotating_keepers_changes_the_credential(environment, service, tmp_path:
     authfile = tmp_path / "dockerconfig.json"
     authfile.write_text(new["dockerConfigJson"])
     image = f"{service.host}/dev-registry/my-app:v1"
-    push_image(service, image, authfile, oci_layout(tmp_path / "layout"))
+    push_layout(random_image_layout(tmp_path / "layout", "v1"), "v1", image, authfile=authfile)
     inspected = skopeo(
         "inspect", "--tls-verify=false", "--authfile", str(authfile), f"docker://{image}"
     )
@@ -258,7 +256,7 @@ def test_destroy_keeps_a_registry_with_images_unless_force_destroy(environment, 
     authfile = tmp_path / "auth.json"
     authfile.write_text(ws.outputs(show_secrets=True)["dockerConfigJson"])
     image = f"{service.host}/dev-registry/my-app:v1"
-    push_image(service, image, authfile, oci_layout(tmp_path / "layout"))
+    push_layout(random_image_layout(tmp_path / "layout", "v1"), "v1", image, authfile=authfile)
     # Images use storage, but pushing them is not drift of anything the program declares.
     ws.preview("--refresh", "--expect-no-changes")
 

@@ -14,8 +14,9 @@ import json
 from pathlib import Path
 from types import ModuleType
 
+from tests.support.images import manifest_digest, push_layout, random_image_layout, skopeo
+
 from .helpers import EXAMPLES, provider_env, write_authfile
-from .images import manifest_digest, push_layout, random_image_layout, skopeo
 
 EXAMPLE = EXAMPLES / "kubernetes-pull-secret"
 
@@ -61,7 +62,7 @@ def test_secret_rendered_from_the_output_pulls_the_image(pulumi, service, tmp_pa
     # The credential in the Secret really pulls: push an image, pull it back with it.
     authfile = secret_authfile(secret, tmp_path / "secret-auth.json")
     layout = random_image_layout(tmp_path / "image", "v1")
-    push_layout(layout, "v1", f"{endpoint}/web:v1", authfile)
+    push_layout(layout, "v1", f"{endpoint}/web:v1", authfile=authfile)
     pulled = skopeo(
         "copy", "--src-tls-verify=false", "--src-authfile", str(authfile),
         f"docker://{endpoint}/web:v1", f"oci:{tmp_path / 'pulled'}:v1",

@@ -7,10 +7,15 @@ import sys
 
 import httpx
 
+from tests.support.images import (
+    head_manifest_digest,
+    manifest_digest,
+    push_layout,
+    random_image_layout,
+)
 from tests.support.service import RegistryService
 
 from .helpers import EXAMPLES, credential, provider_env, write_authfile
-from .images import head_manifest_digest, manifest_digest, push_layout, random_image_layout
 
 EXAMPLE = EXAMPLES / "promote-by-digest"
 TAG = "v1.4.2"
@@ -34,7 +39,7 @@ def test_image_pushed_to_dev_is_promoted_by_digest_and_stack_destroys(pulumi, se
     layout = random_image_layout(tmp_path / "image", TAG)
     expected = manifest_digest(layout)
     dev_auth = write_authfile(tmp_path / "dev-auth.json", authfiles["dev"])
-    push_layout(layout, TAG, f"{endpoints['dev']}/my-service:{TAG}", dev_auth)
+    push_layout(layout, TAG, f"{endpoints['dev']}/my-service:{TAG}", authfile=dev_auth)
 
     promoted = subprocess.run(
         [sys.executable, "promote.py", f"my-service:{TAG}", "--tls-verify=false"],

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
-import json
 import os
-import shutil
 import subprocess
 import tarfile
 from collections.abc import Iterable
@@ -17,11 +14,9 @@ from typing import BinaryIO
 
 import zstandard
 
+from tests.support import images as support_images
 from tests.support.paths import require_tool
 
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 LAYER_TYPES = {
     "gzip": "application/vnd.oci.image.layer.v1.tar+gzip",
     "zstd": "application/vnd.oci.image.layer.v1.tar+zstd",
@@ -101,102 +96,16 @@ def layer(entries: Iterable[F | D | Link | Hard], kind: str = "gzip") -> tuple[b
     return compress(tar_bytes(entries), kind), LAYER_TYPES[kind]
 
 
-def digest_of(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
 # -- OCI image layout (also a blob store for the scanner) ------------------------------------
-class OciLayout:
-    """An OCI image layout directory (``oci:DIR:tag`` for skopeo) that the scanner can read."""
+class OciLayout(support_images.OciLayout):
+    """An OCI image layout (``oci:DIR:tag`` for skopeo) that the scanner can read blobs from."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        (self.root / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
-        (self.root / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
-        self._index: list[dict] = []
-        self._write_index()
-
-    def _path(self, digest: str) -> Path:
-        algorithm, hexdigest = digest.split(":", 1)
-        return self.root / "blobs" / algorithm / hexdigest
-
-    def add_bytes(self, data: bytes, media_type: str) -> dict:
-        digest = digest_of(data)
-        self._path(digest).write_bytes(data)
-        return {"mediaType": media_type, "digest": digest, "size": len(data)}
-
-    def add_file(self, path: Path, media_type: str) -> dict:
-        """Copy a (large) file in as a blob, hashing it as a stream."""
-        hasher = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                hasher.update(chunk)
-        digest = "sha256:" + hasher.hexdigest()
-        shutil.copyfile(path, self._path(digest))
-        return {"mediaType": media_type, "digest": digest, "size": path.stat().st_size}
-
-    def add_image(
-        self,
-        layers: list[tuple[bytes, str] | dict],
-        tag: str | None = None,
-        architecture: str = "amd64",
-        config_media_type: str = OCI_CONFIG,
-    ) -> dict:
-        """Write config + manifest for ``layers`` (blob bytes or ready descriptors)."""
-        descriptors = [
-            item if isinstance(item, dict) else self.add_bytes(item[0], item[1]) for item in layers
-        ]
-        config = {
-            "architecture": architecture,
-            "os": "linux",
-            "rootfs": {"type": "layers", "diff_ids": [d["digest"] for d in descriptors]},
-            "config": {},
-        }
-        config_desc = self.add_bytes(json.dumps(config).encode(), config_media_type)
-        manifest = {
-            "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "config": config_desc,
-            "layers": descriptors,
-        }
-        descriptor = self.add_bytes(json.dumps(manifest).encode(), OCI_MANIFEST)
-        self._tag(descriptor, tag)
-        return descriptor
-
-    def add_index(self, children: list[tuple[dict, str]], tag: str | None = None) -> dict:
-        """An index over image descriptors, each with an ``os/arch`` platform."""
-        manifests = []
-        for descriptor, platform in children:
-            os_name, arch = platform.split("/")
-            manifests.append({**descriptor, "platform": {"os": os_name, "architecture": arch}})
-        index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests}
-        descriptor = self.add_bytes(json.dumps(index).encode(), OCI_INDEX)
-        self._tag(descriptor, tag)
-        return descriptor
-
-    def _tag(self, descriptor: dict, tag: str | None) -> None:
-        if tag is None:
-            return
-        entry = {**descriptor, "annotations": {"org.opencontainers.image.ref.name": tag}}
-        self._index = [
-            e
-            for e in self._index
-            if e.get("annotations", {}).get("org.opencontainers.image.ref.name") != tag
-        ]
-        self._index.append(entry)
-        self._write_index()
-
-    def _write_index(self) -> None:
-        index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": self._index}
-        (self.root / "index.json").write_text(json.dumps(index))
-
-    # -- the BlobStore methods the scanner uses ----------------------------------------------
     def open_read(self, digest: str) -> BinaryIO | None:
-        path = self._path(digest)
+        path = self.blob_path(digest)
         return open(path, "rb") if path.exists() else None
 
     def read_bytes(self, digest: str, max_size: int) -> bytes | None:
-        path = self._path(digest)
+        path = self.blob_path(digest)
         if not path.exists() or path.stat().st_size > max_size:
             return None
         return path.read_bytes()

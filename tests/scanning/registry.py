@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.support.images import push_layout
 from tests.support.paths import require_tool, search_path
 from tests.support.service import RegistryService
 
@@ -17,27 +18,13 @@ FINAL = {"done", "failed", "unsupported"}
 
 def push(service: RegistryService, registry: dict, layout: Path, tag: str, repo: str) -> None:
     """``skopeo copy --all``: the image or index ``tag`` of a layout to ``<registry>/<repo>``."""
-    policy = layout.parent / "skopeo-policy.json"
-    policy.write_text(json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
-    result = subprocess.run(
-        [
-            require_tool("skopeo"),
-            "--policy",
-            str(policy),
-            "copy",
-            "--all",
-            "--dest-tls-verify=false",
-            "--dest-creds",
-            f"{registry['username']}:{registry['password']}",
-            f"oci:{layout}:{tag}",
-            f"docker://{service.host}/{registry['name']}/{repo}:{tag}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={"PATH": search_path(), "HOME": str(layout.parent)},
+    push_layout(
+        layout,
+        tag,
+        f"{service.host}/{registry['name']}/{repo}:{tag}",
+        creds=(registry["username"], registry["password"]),
+        all_images=True,
     )
-    assert result.returncode == 0, f"skopeo copy failed:\n{result.stdout}\n{result.stderr}"
 
 
 def artifact_path(registry: dict, repo: str, reference: str) -> str:

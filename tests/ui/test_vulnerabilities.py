@@ -13,17 +13,18 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.support.images import gzip_layer
 from tests.support.paths import require_tool, search_path
 from tests.support.service import RegistryService
 from tests.ui.conftest import Dashboard
-from tests.ui.images import layer, push_random_image
+from tests.ui.images import push_random_image
 
 SCAN_WAIT_S = 300.0
 HOSTILE_SUMMARY = (
     '<img src=x onerror="document.title=\'pwned\'"><script>document.title="pwned"</script>'
     "Command injection in lodash <b>template</b>"
 )
-PACKAGES = layer(
+PACKAGES = gzip_layer(
     {
         "usr/lib/python3.11/site-packages/Django-4.2.0.dist-info/METADATA": (
             b"Metadata-Version: 2.1\nName: Django\nVersion: 4.2.0\n"
