@@ -30,7 +30,7 @@ OCI_MOD := --src tools/oci/go.mod --src tools/oci/go.sum
 CONFORMANCE_MOD := --src tools/conformance/go.mod --src tools/conformance/go.sum
 
 TOOLS := pulumi pulumi-language-yaml pulumi-language-python pulumi-language-python-exec \
-	crane regctl registry oci-conformance
+	pulumi-language-nodejs pulumi-language-go crane regctl registry oci-conformance
 
 .PHONY: tools $(addprefix tool-,$(TOOLS))
 tools: $(addprefix tool-,$(TOOLS))
@@ -44,10 +44,18 @@ tool-pulumi-language-yaml:
 	@$(ENSURE_TOOL) --name pulumi-language-yaml --version $(PULUMI_YAML_VERSION) $(YAML_MOD) -- \
 	  'cd tools/pulumi-yaml && $(GO_BUILD) -ldflags "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$(PULUMI_YAML_VERSION)" -o "$$OUT" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml'
 
-# Our own Python language host (see tools/pulumi/pylanghost/doc.go for why).
+# Our own language hosts (see tools/pulumi/{pylanghost,nodelanghost}/doc.go for why); they
+# share tools/pulumi/internal/langhost.
+LANGHOST_SRC := --src tools/pulumi/internal
+
 tool-pulumi-language-python:
-	@$(ENSURE_TOOL) --name pulumi-language-python --version $(PULUMI_VERSION) $(PULUMI_MOD) --src tools/pulumi/pylanghost -- \
+	@$(ENSURE_TOOL) --name pulumi-language-python --version $(PULUMI_VERSION) $(PULUMI_MOD) $(LANGHOST_SRC) --src tools/pulumi/pylanghost -- \
 	  'cd tools/pulumi && $(GO_BUILD) -ldflags "-X $(PULUMI_VERSION_VAR)=$(PULUMI_VERSION)" -o "$$OUT" ./pylanghost'
+
+# One binary; its name picks the language. As pulumi-language-go it only generates Go SDKs.
+tool-pulumi-language-nodejs tool-pulumi-language-go: tool-pulumi-language-%:
+	@$(ENSURE_TOOL) --name pulumi-language-$* --version $(PULUMI_VERSION) $(PULUMI_MOD) $(LANGHOST_SRC) --src tools/pulumi/nodelanghost -- \
+	  'cd tools/pulumi && $(GO_BUILD) -ldflags "-X $(PULUMI_VERSION_VAR)=$(PULUMI_VERSION)" -o "$$OUT" ./nodelanghost'
 
 # The Python host runs programs through this script from the pinned sdk/v3 module.
 tool-pulumi-language-python-exec:

@@ -1,19 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/logging"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
+
+	"pulumi-cloudraya/tools/pulumi/internal/langhost"
 )
 
 const execScriptName = "pulumi-language-python-exec"
@@ -21,46 +15,12 @@ const execScriptName = "pulumi-language-python-exec"
 // The CLI starts a language host as `pulumi-language-python [-flag=value...] ENGINE_ADDRESS`
 // and reads the port of the host's gRPC server from its first line of stdout.
 func main() {
-	logging.InitLogging(false, 0, false)
-
-	var engineAddress, tracing string
-	for _, arg := range os.Args[1:] {
-		switch {
-		case strings.HasPrefix(arg, "-tracing="), strings.HasPrefix(arg, "--tracing="):
-			tracing = arg[strings.Index(arg, "=")+1:]
-		case strings.HasPrefix(arg, "-"):
-			// Flags older or newer CLIs may pass (-root=..., runtime options) need no handling here.
-		default:
-			engineAddress = arg
-		}
-	}
-
+	args := langhost.ParseArgs(os.Args[1:])
 	execScript, err := findExecScript()
 	if err != nil {
 		cmdutil.Exit(err)
 	}
-
-	var cancel chan bool
-	if engineAddress != "" {
-		cancel = watchEngine(engineAddress)
-	}
-
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Cancel: cancel,
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, newHost(engineAddress, tracing, execScript))
-			return nil
-		},
-		Options: rpcutil.TracingServerInterceptorOptions(nil),
-	})
-	if err != nil {
-		cmdutil.Exit(fmt.Errorf("could not start the Python language host's gRPC server: %w", err))
-	}
-	fmt.Printf("%d\n", handle.Port)
-
-	if err := <-handle.Done; err != nil {
-		cmdutil.Exit(fmt.Errorf("Python language host stopped serving: %w", err))
-	}
+	langhost.Serve("Python language host", args, newHost(args.EngineAddress, args.Tracing, execScript))
 }
 
 // findExecScript locates the SDK's program runner, which must sit beside this binary.
@@ -78,19 +38,4 @@ func findExecScript() (string, error) {
 			execScriptName, self)
 	}
 	return script, nil
-}
-
-// watchEngine stops the server when the engine goes away or on SIGINT.
-func watchEngine(engineAddress string) chan bool {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	cancel := make(chan bool)
-	go func() {
-		<-ctx.Done()
-		stop()
-		close(cancel)
-	}()
-	if err := rpcutil.Healthcheck(ctx, engineAddress, 5*time.Minute, stop); err != nil {
-		cmdutil.Exit(fmt.Errorf("could not start the engine health check: %w", err))
-	}
-	return cancel
 }
