@@ -3,7 +3,7 @@
 // whose pkg/v3 module zip the Go proxy here serves (v3.260.0 .zip: 403). The
 // upstream language hosts (sdk/python/cmd/pulumi-language-python/v3,
 // sdk/nodejs/cmd/pulumi-language-nodejs/v3) are refused at every version, hence
-// ./pylanghost. Built by `make tools` (mk/tools.mk).
+// ./pylanghost and ./nodelanghost. Built by `make tools` (mk/tools.mk).
 
 module pulumi-cloudraya/tools/pulumi
 
