@@ -1,4 +1,4 @@
-// The Pulumi CLI and this project's Python language host, pinned to ONE Pulumi
+// The Pulumi CLI and this project's language hosts, pinned to ONE Pulumi
 // release (pkg/v3 and sdk/v3 at the same version). v3.259.0 is the newest release
 // whose pkg/v3 module zip the Go proxy here serves (v3.260.0 .zip: 403). The
 // upstream language hosts (sdk/python/cmd/pulumi-language-python/v3,
