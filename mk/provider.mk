@@ -13,13 +13,11 @@
 PROVIDER_VERSION := $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' $(REPO_ROOT)/schema.json)
 PLUGIN_DIR := $(REPO_ROOT)/build/plugins
 PLUGIN_TARBALL := $(PLUGIN_DIR)/pulumi-resource-cloudraya-v$(PROVIDER_VERSION)-linux-amd64.tar.gz
-SDKGEN_BIN := $(REPO_ROOT)/build/sdkgen
 SDK_LANGUAGES := python nodejs go
-SDK_PATH := $(TOOLS_BIN):$(VENV_BIN):$(PATH)
 
-TEST_PREREQS += sdkgen sdk-build
+TEST_PREREQS += sdk-build
 
-.PHONY: provider-plugin provider-install sdkgen sdk sdk-build sdk-python-install \
+.PHONY: provider-plugin provider-install sdk sdk-build sdk-python-install \
 	sdk-nodejs-build sdk-go-build demo demo-stop
 
 # The plugin is a wrapper that runs the provider from this checkout's .venv.
@@ -35,18 +33,12 @@ provider-install: provider-plugin
 	"$(TOOLS_BIN)/pulumi" plugin install resource cloudraya $(PROVIDER_VERSION) \
 	  --file "$(PLUGIN_TARBALL)" --reinstall
 
-# The SDK generators are tools; build/sdkgen links to them for tests/e2e/test_sdks.py, which
-# still looks for them there.
-sdkgen: tool-pulumi-language-nodejs tool-pulumi-language-go
-	@mkdir -p "$(SDKGEN_BIN)"
-	@for lang in nodejs go; do ln -sfn "$(TOOLS_BIN)/pulumi-language-$$lang" "$(SDKGEN_BIN)/pulumi-language-$$lang"; done
-
 # Regenerate every SDK from schema.json. Files we add after generation (go.sum,
 # package-lock.json) are kept; everything generated is replaced.
-sdk: tools sdkgen
+sdk: tools
 	@for lang in $(SDK_LANGUAGES); do \
 	  out="$$(mktemp -d)"; \
-	  $(PULUMI_ENV) PATH="$(SDK_PATH)" \
+	  $(PULUMI_ENV) \
 	    "$(TOOLS_BIN)/pulumi" package gen-sdk schema.json --language "$$lang" --out "$$out" 2>&1 \
 	    | grep -v '^warning: using pulumi-language-' || true; \
 	  test -d "$$out/$$lang" || { echo "sdk: gen-sdk produced no $$lang SDK" >&2; exit 1; }; \

@@ -1,9 +1,9 @@
 """examples/environments-typescript: compiles against the generated Node.js SDK and declares,
 per stack, the same registries as the Python and YAML examples.
 
-Running it with `pulumi up` needs a Node.js language host, which cannot be built here (see the
-example's README); these tests compile it with the SDK's pinned `tsc` and run the compiled
-program under @pulumi/pulumi's mocks to check what it declares for each stack.
+These tests compile it with the SDK's pinned `tsc` and run the compiled program under
+@pulumi/pulumi's mocks to check what it declares for each stack; `pulumi up` on the real engine
+is in test_environments_typescript_up.py.
 """
 
 from __future__ import annotations
@@ -36,14 +36,13 @@ EXPECTED = {
 def install_sdk(program: Path) -> None:
     """node_modules as `npm install` of the published SDK would leave it, offline.
 
-    The SDK package is its compiled `bin/` plus its package.json (the layout Pulumi packages
+    The SDK package is its compiled `bin/` with its package.json (the layout Pulumi packages
     are published in); @pulumi/pulumi and @types/node are the SDK's own pinned copies.
     """
     assert (NODE_SDK / "bin" / "index.js").exists(), "run `make sdk-build` (compiles sdk/nodejs)"
     modules = program / "node_modules"
     sdk_copy = modules / "@cloudraya" / "pulumi-cloudraya"
-    shutil.copytree(NODE_SDK / "bin", sdk_copy)
-    shutil.copy(NODE_SDK / "package.json", sdk_copy / "package.json")
+    shutil.copytree(NODE_SDK / "bin", sdk_copy)  # `make sdk-build` puts package.json in bin/
     for name in ("@pulumi/pulumi", "@types/node"):
         (modules / name).parent.mkdir(parents=True, exist_ok=True)
         (modules / name).symlink_to(SDK_MODULES / name, target_is_directory=True)
