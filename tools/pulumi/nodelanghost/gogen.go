@@ -5,26 +5,14 @@ import (
 
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/protobuf/types/known/emptypb"
 
 	"pulumi-cloudraya/tools/pulumi/internal/langhost"
 )
 
 // goGenerator is pulumi-language-go: Go SDK generation only.
 type goGenerator struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-}
-
-func (g *goGenerator) Handshake(
-	context.Context, *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (g *goGenerator) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version.Version}, nil
+	langhost.Base
 }
 
 // Run refuses plainly: this project has no Go language host, only the Go SDK generator.

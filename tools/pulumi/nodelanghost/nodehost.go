@@ -11,10 +11,8 @@ import (
 
 	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/types/known/emptypb"
 
 	"pulumi-cloudraya/tools/pulumi/internal/langhost"
 )
@@ -23,47 +21,11 @@ import (
 var runnerPath = filepath.Join("node_modules", "@pulumi", "pulumi", "cmd", "run")
 
 type nodeHost struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-
-	engineAddress string
-	tracing       string
+	langhost.Base
 }
 
 func newNodeHost(engineAddress, tracing string) *nodeHost {
-	return &nodeHost{engineAddress: engineAddress, tracing: tracing}
-}
-
-func (h *nodeHost) Handshake(
-	_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	if req.GetEngineAddress() != "" {
-		h.engineAddress = req.GetEngineAddress()
-	}
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *nodeHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version.Version}, nil
-}
-
-// Providers are resolved on demand when the program registers resources, so
-// nothing has to be declared up front.
-func (h *nodeHost) GetRequiredPlugins(
-	context.Context, *pulumirpc.GetRequiredPluginsRequest,
-) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	return &pulumirpc.GetRequiredPluginsResponse{}, nil
-}
-
-func (h *nodeHost) GetRequiredPackages(
-	context.Context, *pulumirpc.GetRequiredPackagesRequest,
-) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	return &pulumirpc.GetRequiredPackagesResponse{}, nil
-}
-
-func (h *nodeHost) GetProgramDependencies(
-	context.Context, *pulumirpc.GetProgramDependenciesRequest,
-) (*pulumirpc.GetProgramDependenciesResponse, error) {
-	return &pulumirpc.GetProgramDependenciesResponse{}, nil
+	return &nodeHost{langhost.Base{EngineAddress: engineAddress, Tracing: tracing}}
 }
 
 func (h *nodeHost) InstallDependencies(
@@ -112,7 +74,7 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	args := []string{
 		runner,
 		"--monitor=" + req.GetMonitorAddress(),
-		"--engine=" + h.engineAddress,
+		"--engine=" + h.EngineAddress,
 		"--project=" + req.GetProject(),
 		"--stack=" + req.GetStack(),
 		"--pwd=" + req.GetPwd(),
@@ -127,8 +89,8 @@ func (h *nodeHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumir
 	if req.GetDryRun() {
 		args = append(args, "--dry-run")
 	}
-	if h.tracing != "" {
-		args = append(args, "--tracing="+h.tracing)
+	if h.Tracing != "" {
+		args = append(args, "--tracing="+h.Tracing)
 	}
 	args = append(args, program)
 	args = append(args, req.GetArgs()...)

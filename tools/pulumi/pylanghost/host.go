@@ -11,57 +11,23 @@ import (
 
 	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
-	"google.golang.org/protobuf/types/known/emptypb"
 
 	"pulumi-cloudraya/tools/pulumi/internal/langhost"
 )
 
 type pythonHost struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
+	langhost.Base
 
-	engineAddress string
-	tracing       string
-	execScript    string
+	execScript string
 }
 
 func newHost(engineAddress, tracing, execScript string) *pythonHost {
-	return &pythonHost{engineAddress: engineAddress, tracing: tracing, execScript: execScript}
-}
-
-func (h *pythonHost) Handshake(
-	_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	if req.GetEngineAddress() != "" {
-		h.engineAddress = req.GetEngineAddress()
+	return &pythonHost{
+		Base:       langhost.Base{EngineAddress: engineAddress, Tracing: tracing},
+		execScript: execScript,
 	}
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
-}
-
-func (h *pythonHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: version.Version}, nil
-}
-
-// Providers are resolved on demand when the program registers resources, so
-// nothing has to be declared up front.
-func (h *pythonHost) GetRequiredPlugins(
-	context.Context, *pulumirpc.GetRequiredPluginsRequest,
-) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	return &pulumirpc.GetRequiredPluginsResponse{}, nil
-}
-
-func (h *pythonHost) GetRequiredPackages(
-	context.Context, *pulumirpc.GetRequiredPackagesRequest,
-) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	return &pulumirpc.GetRequiredPackagesResponse{}, nil
-}
-
-func (h *pythonHost) GetProgramDependencies(
-	context.Context, *pulumirpc.GetProgramDependenciesRequest,
-) (*pulumirpc.GetProgramDependenciesResponse, error) {
-	return &pulumirpc.GetProgramDependenciesResponse{}, nil
 }
 
 func (h *pythonHost) InstallDependencies(
@@ -96,7 +62,7 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	args := []string{
 		"-u", h.execScript,
 		"--monitor", req.GetMonitorAddress(),
-		"--engine", h.engineAddress,
+		"--engine", h.EngineAddress,
 		"--project", req.GetProject(),
 		"--stack", req.GetStack(),
 		"--pwd", req.GetPwd(),
@@ -109,8 +75,8 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	if info != nil && info.GetRootDirectory() != "" {
 		args = append(args, "--root_directory", info.GetRootDirectory())
 	}
-	if h.tracing != "" {
-		args = append(args, "--tracing", h.tracing)
+	if h.Tracing != "" {
+		args = append(args, "--tracing", h.Tracing)
 	}
 	args = append(args, program)
 	args = append(args, req.GetArgs()...)
