@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import tomllib
 from importlib import metadata
 from pathlib import Path
@@ -45,9 +46,11 @@ def describe_machine() -> dict[str, object]:
     }
 
 
-def _first_line(*cmd: str) -> str:
+def _first_line(*cmd: str, env: dict[str, str] | None = None) -> str:
     try:
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
+        result = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=30, check=False, env=env
+        )
     except OSError as exc:
         return f"unavailable ({exc})"
     text = (result.stdout or result.stderr).strip()
@@ -64,6 +67,14 @@ def project_version() -> str:
     return f"{project['name']} {version}"
 
 
+def _pulumi_version() -> str:
+    """`pulumi version` with a throwaway PULUMI_HOME: the CLI finds the user's home through
+    the passwd database, not $HOME, and would otherwise write logs under ~/.pulumi."""
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "PULUMI_HOME": home, "PULUMI_SKIP_UPDATE_CHECK": "true"}
+        return _first_line(require_tool("pulumi"), "version", env=env)
+
+
 def versions() -> dict[str, str]:
     commit = _first_line("git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD")
     registry = _first_line(require_tool("registry"), "--version").split()
@@ -72,7 +83,7 @@ def versions() -> dict[str, str]:
         "project": project_version(),
         "git_commit": commit,
         "registry": registry[-1] if registry else "unknown",
-        "pulumi": _first_line(require_tool("pulumi"), "version"),
+        "pulumi": _pulumi_version(),
         "crane": _first_line(require_tool("crane"), "version"),
         "wrk": _first_line(require_tool("wrk"), "-v").split(" [")[0],
         "httpx": metadata.version("httpx"),
