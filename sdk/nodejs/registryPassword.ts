@@ -22,6 +22,16 @@ export class RegistryPassword extends pulumi.CustomResource {
         return new RegistryPassword(name, undefined as any, { ...opts, id: id });
     }
 
+    /**
+     * Check whether an existing RegistryPassword resource with the given ID exists.
+     *
+     * @param id The _unique_ provider ID of the resource to check.
+     * @param opts Optional settings to control the behavior of the CustomResource.
+     */
+    public static exists(id: pulumi.Input<string>, opts?: pulumi.CustomResourceOptions): pulumi.Output<boolean> {
+        return pulumi.runtime.existsResource("cloudraya:index:RegistryPassword", id, {}, { ...opts }, undefined);
+    }
+
     /** @internal */
     public static readonly __pulumiType = 'cloudraya:index:RegistryPassword';
 

@@ -22,6 +22,16 @@ export class RegistrySettings extends pulumi.CustomResource {
         return new RegistrySettings(name, undefined as any, { ...opts, id: id });
     }
 
+    /**
+     * Check whether an existing RegistrySettings resource with the given ID exists.
+     *
+     * @param id The _unique_ provider ID of the resource to check.
+     * @param opts Optional settings to control the behavior of the CustomResource.
+     */
+    public static exists(id: pulumi.Input<string>, opts?: pulumi.CustomResourceOptions): pulumi.Output<boolean> {
+        return pulumi.runtime.existsResource("cloudraya:index:RegistrySettings", id, {}, { ...opts }, undefined);
+    }
+
     /** @internal */
     public static readonly __pulumiType = 'cloudraya:index:RegistrySettings';
 

@@ -87,6 +87,12 @@ func (RegistryState) ElementType() reflect.Type {
 	return reflect.TypeOf((*registryState)(nil)).Elem()
 }
 
+// RegistryExists checks whether an existing Registry resource with the given ID exists.
+func RegistryExists(ctx *pulumi.Context,
+	id pulumi.StringInput, state *RegistryState, opts ...pulumi.ResourceOption) pulumi.BoolOutput {
+	return ctx.ExistsResource("cloudraya:index:Registry", id, state, "", opts...)
+}
+
 type registryArgs struct {
 	// Whether destroying the registry may delete the repositories and images it still holds. When false (the default), deleting a registry that holds images fails and deletes nothing. Set it to true and run `pulumi up` before destroying.
 	ForceDestroy *bool `pulumi:"forceDestroy"`

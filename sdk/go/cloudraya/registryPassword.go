@@ -84,6 +84,12 @@ func (RegistryPasswordState) ElementType() reflect.Type {
 	return reflect.TypeOf((*registryPasswordState)(nil)).Elem()
 }
 
+// RegistryPasswordExists checks whether an existing RegistryPassword resource with the given ID exists.
+func RegistryPasswordExists(ctx *pulumi.Context,
+	id pulumi.StringInput, state *RegistryPasswordState, opts ...pulumi.ResourceOption) pulumi.BoolOutput {
+	return ctx.ExistsResource("cloudraya:index:RegistryPassword", id, state, "", opts...)
+}
+
 type registryPasswordArgs struct {
 	// Arbitrary values; any change rotates the password. Use them to rotate on a schedule or when something else changes (for example `{"rotation": "2026-q1"}`).
 	Keepers map[string]string `pulumi:"keepers"`

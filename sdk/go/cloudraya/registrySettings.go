@@ -74,6 +74,12 @@ func (RegistrySettingsState) ElementType() reflect.Type {
 	return reflect.TypeOf((*registrySettingsState)(nil)).Elem()
 }
 
+// RegistrySettingsExists checks whether an existing RegistrySettings resource with the given ID exists.
+func RegistrySettingsExists(ctx *pulumi.Context,
+	id pulumi.StringInput, state *RegistrySettingsState, opts ...pulumi.ResourceOption) pulumi.BoolOutput {
+	return ctx.ExistsResource("cloudraya:index:RegistrySettings", id, state, "", opts...)
+}
+
 type registrySettingsArgs struct {
 	// Name of the registry to configure. Changing it replaces the settings resource.
 	Registry string `pulumi:"registry"`

@@ -173,6 +173,12 @@ class RegistryPassword(pulumi.CustomResource):
         __props__.__dict__["username"] = None
         return RegistryPassword(resource_name, opts=opts, __props__=__props__)
 
+    @staticmethod
+    def exists(id: pulumi.Input[str],
+            opts: Optional[pulumi.ResourceOptions] = None) -> pulumi.Output[bool]:
+        __props__: dict = {}
+        return pulumi.runtime.exists_resource(None, 'cloudraya:index:RegistryPassword', id, __props__, opts or pulumi.ResourceOptions())
+
     @_builtins.property
     @pulumi.getter(name="dockerConfigJson")
     def docker_config_json(self) -> pulumi.Output[Optional[_builtins.str]]:

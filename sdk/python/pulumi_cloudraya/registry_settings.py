@@ -171,6 +171,12 @@ class RegistrySettings(pulumi.CustomResource):
         __props__.__dict__["tag_immutability"] = None
         return RegistrySettings(resource_name, opts=opts, __props__=__props__)
 
+    @staticmethod
+    def exists(id: pulumi.Input[str],
+            opts: Optional[pulumi.ResourceOptions] = None) -> pulumi.Output[bool]:
+        __props__: dict = {}
+        return pulumi.runtime.exists_resource(None, 'cloudraya:index:RegistrySettings', id, __props__, opts or pulumi.ResourceOptions())
+
     @_builtins.property
     @pulumi.getter
     def registry(self) -> pulumi.Output[_builtins.str]:
