@@ -1,4 +1,10 @@
-"""Fixtures every test area builds on: services on loopback and hermetic Pulumi workspaces."""
+"""Fixtures every test area builds on: services on loopback and hermetic Pulumi workspaces.
+
+``service`` / ``service_factory`` host the service's app on a server thread in this process
+(fast: no process start, a pre-migrated database). ``process_service`` /
+``process_service_factory`` run the real ``cloudraya-registry serve`` command: for signals,
+crashes, the process's memory and the command line itself.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +14,84 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.inprocess import InProcessService
+from tests.support.postgres import PostgresServer
 from tests.support.pulumi import PulumiWorkspace
-from tests.support.service import RegistryService
+from tests.support.service import RegistryService, ServiceClient
 
-_SERVICES = pytest.StashKey[list[RegistryService]]()
+_SERVICES = pytest.StashKey[list[ServiceClient]]()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL cluster for the session; a database per test."""
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where migrated template databases live for the session."""
+    return tmp_path_factory.mktemp("templates")
+
+
+def _factory(request: pytest.FixtureRequest, make: Callable[..., ServiceClient]):
+    started: list[ServiceClient] = request.node.stash.setdefault(_SERVICES, [])
+
+    def start(**kwargs) -> ServiceClient:
+        svc = make(**kwargs)
+        started.append(svc)
+        return svc.start()
+
+    return start, started
 
 
 @pytest.fixture
 def service_factory(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Callable[..., RegistryService]]:
-    """Start more services (another database URL, extra args); all stopped after the test."""
-    started: list[RegistryService] = []
-    request.node.stash[_SERVICES] = started
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    database_templates: Path,
+) -> Iterator[Callable[..., InProcessService]]:
+    """Start more in-process services (another database URL, options, environment)."""
 
-    def start(**kwargs) -> RegistryService:
+    def make(**kwargs) -> InProcessService:
         data_dir = tmp_path_factory.mktemp("service") / "data"
-        svc = RegistryService(data_dir, **kwargs)
-        started.append(svc)
-        return svc.start()
+        return InProcessService(data_dir, template_dir=database_templates, **kwargs)
 
+    start, started = _factory(request, make)
     yield start
     for svc in started:
-        svc.stop()
+        if isinstance(svc, InProcessService):
+            svc.stop()
 
 
 @pytest.fixture
-def service(service_factory: Callable[..., RegistryService]) -> RegistryService:
+def process_service_factory(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., RegistryService]]:
+    """Start `cloudraya-registry serve` processes; all stopped after the test."""
+
+    def make(**kwargs) -> RegistryService:
+        return RegistryService(tmp_path_factory.mktemp("service") / "data", **kwargs)
+
+    start, started = _factory(request, make)
+    yield start
+    for svc in started:
+        if isinstance(svc, RegistryService):
+            svc.stop()
+
+
+@pytest.fixture
+def service(service_factory: Callable[..., InProcessService]) -> InProcessService:
     """A fresh service on the embedded default (SQLite + local blobs) for this test."""
     return service_factory()
+
+
+@pytest.fixture
+def process_service(process_service_factory: Callable[..., RegistryService]) -> RegistryService:
+    """A fresh `cloudraya-registry serve` process (SQLite + local blobs) for this test."""
+    return process_service_factory()
 
 
 @pytest.fixture
@@ -62,5 +117,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     report = yield
     if report.failed:
         for svc in item.stash.get(_SERVICES, []):
-            report.sections.append((f"service log {svc.host}", svc.log_text()[-20000:]))
+            report.sections.append((f"service log {svc.url}", svc.log_text()[-20000:]))
     return report

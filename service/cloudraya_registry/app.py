@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 from fastapi import FastAPI
@@ -11,7 +13,9 @@ from pydantic import BaseModel
 from cloudraya_registry import oci, scanning, ui
 from cloudraya_registry.controlplane import API_PREFIX, control_plane_router
 from cloudraya_registry.errors import install_error_handlers
+from cloudraya_registry.housekeeping import Housekeeping
 from cloudraya_registry.request_log import RequestLogMiddleware
+from cloudraya_registry.scanning.worker import ScanPool
 from cloudraya_registry.state import ServiceState
 
 OPENAPI_PATH = f"{API_PREFIX}/openapi.json"
@@ -30,6 +34,22 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
+@asynccontextmanager
+async def _background_work(app: FastAPI) -> AsyncIterator[None]:
+    """The scan pool and housekeeping run exactly as long as the app serves."""
+    state: ServiceState = app.state.service
+    state.scan_pool = ScanPool(state)
+    state.housekeeping = Housekeeping(state)
+    state.scan_pool.start()
+    state.housekeeping.start()
+    try:
+        yield
+    finally:
+        state.housekeeping.stop()
+        state.scan_pool.stop()
+        state.housekeeping = state.scan_pool = None
+
+
 def create_app(state: ServiceState) -> FastAPI:
     app = FastAPI(
         title="CloudRaya Container Registry",
@@ -38,6 +58,7 @@ def create_app(state: ServiceState) -> FastAPI:
         openapi_url=OPENAPI_PATH,
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        lifespan=_background_work,
     )
     app.state.service = state
     install_error_handlers(app)
@@ -48,7 +69,7 @@ def create_app(state: ServiceState) -> FastAPI:
         return Health(status="ok")
 
     app.include_router(control_plane_router())
-    scanning.mount(app, state)
+    scanning.mount(app)
     oci.mount(app, state)
     ui.mount(app, state)
     app.openapi = lambda: _control_plane_openapi(app)  # type: ignore[method-assign]

@@ -1,4 +1,4 @@
-"""Turning a data directory (and optionally a database URL) into a ready ``ServiceState``.
+"""Turning a configuration (data directory, database URL, ...) into a ready ``ServiceState``.
 
 First start on an empty database: a default project and an admin API token. The token comes
 from ``CLOUDRAYA_BOOTSTRAP_TOKEN`` or is generated and written once to ``DATA_DIR/admin-token``
@@ -11,14 +11,16 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from cloudraya_registry.config import ServiceConfig
 from cloudraya_registry.db.migrate import upgrade_to_head
 from cloudraya_registry.db.models import Project
 from cloudraya_registry.db.session import Database
-from cloudraya_registry.security.api_tokens import (
+from cloudraya_registry.domain.api_tokens import (
     add_token,
     ensure_project,
     find_token_owner,
@@ -65,9 +67,8 @@ def load_signing_key(data_dir: Path) -> bytes:
     return key
 
 
-def bootstrap_admin(db: Database, data_dir: Path) -> None:
+def bootstrap_admin(db: Database, data_dir: Path, env_token: str | None) -> None:
     """Create the default project and admin token on the first start of a database."""
-    env_token = os.environ.get(BOOTSTRAP_TOKEN_ENV, "").strip()
     with db.write() as session:
         if session.scalar(
             select(func.count()).select_from(Project).where(Project.name == DEFAULT_PROJECT)
@@ -97,19 +98,20 @@ def open_database(data_dir: Path, database_url: str | None) -> Database:
     return db
 
 
-def build_state(
-    data_dir: Path, database_url: str | None, public_url: str, *, bootstrap: bool = True
-) -> ServiceState:
+def build_state(config: ServiceConfig, *, bootstrap: bool = True) -> ServiceState:
     from cloudraya_registry.storage import open_blob_store
 
-    data_dir = prepare_data_dir(data_dir)
-    db = open_database(data_dir, database_url)
-    if bootstrap:
-        bootstrap_admin(db, data_dir)
-    return ServiceState(
-        data_dir=data_dir,
-        public_url=public_url.rstrip("/"),
-        db=db,
-        blob_store=open_blob_store(data_dir),
-        token_signing_key=load_signing_key(data_dir),
-    )
+    config = replace(config, data_dir=prepare_data_dir(config.data_dir))
+    db = open_database(config.data_dir, config.database_url)
+    try:
+        if bootstrap:
+            bootstrap_admin(db, config.data_dir, config.bootstrap_token)
+        return ServiceState(
+            config=config,
+            db=db,
+            blob_store=open_blob_store(config.data_dir),
+            token_signing_key=load_signing_key(config.data_dir),
+        )
+    except BaseException:
+        db.dispose()
+        raise

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cloudraya_registry import config as settings
 from cloudraya_registry.logs import configure_logging
 
 log = logging.getLogger("cloudraya_registry.cli")
@@ -96,14 +98,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+def service_config(args: argparse.Namespace, environ=None) -> settings.ServiceConfig:
+    """The configuration ``serve`` (and the test harness) runs a service with."""
+    public_url = getattr(args, "public_url", None) or (
+        f"http://{args.host}:{args.port}" if hasattr(args, "host") else None
+    )
+    return settings.from_args(args, os.environ if environ is None else environ, public_url)
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from cloudraya_registry.app import create_app
     from cloudraya_registry.bootstrap import build_state
 
-    public_url = (args.public_url or f"http://{args.host}:{args.port}").rstrip("/")
-    state = build_state(args.data_dir, args.database_url, public_url)
+    state = build_state(service_config(args))
     app = create_app(state)
     config = uvicorn.Config(
         app,
@@ -164,7 +173,7 @@ def _drained(_signum: int, _frame: object) -> None:
 def _open_state(args: argparse.Namespace):
     from cloudraya_registry.bootstrap import build_state
 
-    return build_state(args.data_dir, args.database_url, "http://127.0.0.1", bootstrap=False)
+    return build_state(service_config(args), bootstrap=False)
 
 
 def _gc(args: argparse.Namespace) -> int:
@@ -190,7 +199,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _token_create(args: argparse.Namespace) -> int:
     from cloudraya_registry.bootstrap import open_database, prepare_data_dir
-    from cloudraya_registry.security.api_tokens import add_token, ensure_project, generate_token
+    from cloudraya_registry.domain.api_tokens import add_token, ensure_project, generate_token
 
     db = open_database(prepare_data_dir(args.data_dir), args.database_url)
     token = generate_token()

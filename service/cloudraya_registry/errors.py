@@ -1,9 +1,10 @@
 """The control plane's one error shape, and the handlers that keep FastAPI's defaults out.
 
-Every 4xx/5xx of ``/api/v1`` is ``{"error": {"code", "message", "details"?}}``. Validation
-problems become 400 INVALID_ARGUMENT with one sentence per field, never echoing the input of a
-secret field. Unexpected exceptions become a logged 500 INTERNAL without a stack trace.
-Paths outside the control plane (the OCI data plane) keep their own error format.
+Every 4xx/5xx of ``/api/v1`` is ``{"error": {"code", "message", "details"?}}``. Refusals of the
+domain rules map to a status by their class (:func:`status_of`); validation problems become
+400 INVALID_ARGUMENT with one sentence per field, never echoing the input of a secret field.
+Unexpected exceptions become a logged 500 INTERNAL without a stack trace. Paths outside the
+control plane (the OCI data plane) keep their own error format.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cloudraya_registry.domain import errors as domain
 
 log = logging.getLogger("cloudraya_registry.errors")
 
@@ -45,6 +48,7 @@ class ErrorCode(StrEnum):
     ALREADY_EXISTS = "ALREADY_EXISTS"
     FAILED_PRECONDITION = "FAILED_PRECONDITION"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
     INTERNAL = "INTERNAL"
 
 
@@ -81,6 +85,29 @@ class ApiError(Exception):
         self.message = message
         self.details = details
         self.headers = headers
+
+
+# Most specific first: the first class a refusal is an instance of gives its status.
+_DOMAIN_STATUS: tuple[tuple[type[domain.DomainError], int], ...] = (
+    (domain.ConfirmationMismatch, 400),
+    (domain.InvalidArgument, 400),
+    (domain.NotFound, 404),
+    (domain.AlreadyExists, 409),
+    (domain.Throttled, 429),
+    (domain.FailedPrecondition, 409),
+)
+
+
+def status_of(error: domain.DomainError) -> int:
+    """The HTTP status the control plane (and the dashboard) answer a refusal with."""
+    return next((status for kind, status in _DOMAIN_STATUS if isinstance(error, kind)), 400)
+
+
+def from_domain(error: domain.DomainError) -> ApiError:
+    headers = (
+        {"Retry-After": str(error.retry_after)} if isinstance(error, domain.Throttled) else None
+    )
+    return ApiError(status_of(error), ErrorCode(error.code), error.message, error.details, headers)
 
 
 def invalid_argument(message: str, **details: Any) -> ApiError:
@@ -219,6 +246,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(domain.DomainError)
+    async def _refused(_request: Request, exc: domain.DomainError) -> JSONResponse:
+        error = from_domain(exc)
+        return error_response(
+            error.status_code, error.code, error.message, error.details, error.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

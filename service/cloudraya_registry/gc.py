@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import time
 
 from sqlalchemy import delete, exists, select
@@ -26,7 +25,7 @@ from cloudraya_registry.state import ServiceState
 log = logging.getLogger(__name__)
 
 GRACE_PERIOD_SECONDS = 600.0
-GRACE_ENV = "CLOUDRAYA_GC_GRACE_SECONDS"  # operators (and tests) may shorten both grace periods
+# CLOUDRAYA_GC_GRACE_SECONDS (ServiceConfig.gc_grace_seconds) shortens both grace periods.
 LINK_GRACE_SECONDS = 3600.0
 # Upload files without a session row belong to monolithic uploads, which may be streaming right
 # now in another process: they are only removed when untouched this long, whatever the grace.
@@ -49,7 +48,7 @@ def collect_garbage(
     Report: ``{"links_removed": int, "blobs_removed": [...digests], "bytes_freed": int,
     "uploads_removed": [...ids], "orphan_files_removed": int}``.
     """
-    configured = _configured_grace()
+    configured = state.config.gc_grace_seconds
     if grace_seconds is None:
         grace_seconds = GRACE_PERIOD_SECONDS if configured is None else configured
     if link_grace_seconds is None:
@@ -140,15 +139,6 @@ def collect_garbage(
             report["bytes_freed"],
         )
     return report
-
-
-def _configured_grace() -> float | None:
-    value = os.environ.get(GRACE_ENV)
-    try:
-        return max(float(value), 0.0) if value else None
-    except ValueError:
-        log.warning("ignoring %s=%r: not a number of seconds", GRACE_ENV, value)
-        return None
 
 
 def _prune_links(state: ServiceState, link_grace_seconds: float) -> int:

@@ -1,21 +1,39 @@
-"""What every part of the running service shares: configuration, database, blob store, keys."""
+"""What every part of the running service shares: configuration, database, blob store, keys,
+and the background work that lives as long as the app (see :mod:`housekeeping`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from cloudraya_registry.config import ServiceConfig
 from cloudraya_registry.db.session import Database
+
+if TYPE_CHECKING:
+    from cloudraya_registry.housekeeping import Housekeeping
+    from cloudraya_registry.scanning.worker import ScanPool
+    from cloudraya_registry.storage import BlobStore
 
 
 @dataclass
 class ServiceState:
-    data_dir: Path
-    public_url: str  # e.g. "http://127.0.0.1:5000", no trailing slash
+    config: ServiceConfig
     db: Database
-    blob_store: Any  # cloudraya_registry.storage.BlobStore (the data-plane helper defines it)
+    blob_store: BlobStore
     token_signing_key: bytes  # secret for data-plane bearer tokens; kept in the data dir
+    # Started with the app (lifespan); absent in one-shot commands such as `gc`.
+    scan_pool: ScanPool | None = field(default=None, repr=False)
+    housekeeping: Housekeeping | None = field(default=None, repr=False)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.config.data_dir
+
+    @property
+    def public_url(self) -> str:
+        """e.g. ``http://127.0.0.1:5000``, no trailing slash."""
+        return self.config.public_url
 
     @property
     def public_host(self) -> str:
@@ -24,3 +42,8 @@ class ServiceState:
 
     def endpoint_of(self, registry_name: str) -> str:
         return f"{self.public_host}/{registry_name}"
+
+    def collect_garbage_soon(self, reason: str) -> None:
+        """Ask for a garbage collection shortly (bursts of deletes coalesce into one)."""
+        if self.housekeeping is not None:
+            self.housekeeping.collect_garbage_soon(reason)

@@ -6,15 +6,15 @@ import glob
 import os
 import re
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.service.conftest import PostgresServer
+from tests.support.inprocess import InProcessService
 from tests.support.paths import require_tool
-from tests.support.service import RegistryService
+from tests.support.postgres import PostgresServer
 
 SUITE = "bookworm"
 APT_SOURCES = ("/etc/apt/sources.list", *sorted(glob.glob("/etc/apt/sources.list.d/*")))
@@ -83,20 +83,12 @@ def debian_rootfs(tmp_path_factory: pytest.TempPathFactory) -> DebianRootfs:
     return DebianRootfs(root, layer)
 
 
-@pytest.fixture(scope="session")
-def scanning_postgres() -> Iterator[PostgresServer]:
-    """The service tests' throwaway PostgreSQL cluster, for the scanner's tables on PostgreSQL."""
-    server = PostgresServer().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend_service(
-    request: pytest.FixtureRequest, service_factory: Callable[..., RegistryService]
-) -> RegistryService:
+    request: pytest.FixtureRequest, service_factory: Callable[..., InProcessService]
+) -> InProcessService:
     """A fresh service on SQLite, then on a new PostgreSQL database."""
     if request.param == "sqlite":
         return service_factory()
-    server: PostgresServer = request.getfixturevalue("scanning_postgres")
+    server: PostgresServer = request.getfixturevalue("postgres_server")
     return service_factory(database_url=server.new_database())

@@ -126,9 +126,9 @@ def test_public_url_sets_the_registry_endpoint(tmp_path: Path) -> None:
     assert push["plain_http"] is False
 
 
-def test_sigterm_drains_and_exits_zero(service: RegistryService) -> None:
-    assert service.stop() == 0
-    assert "listening on " + service.url in service.log_text()
+def test_sigterm_drains_and_exits_zero(process_service: RegistryService) -> None:
+    assert process_service.stop() == 0
+    assert "listening on " + process_service.url in process_service.log_text()
 
 
 def test_token_create_makes_a_working_token_for_a_new_project(service: RegistryService) -> None:

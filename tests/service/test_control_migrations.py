@@ -14,15 +14,15 @@ from cloudraya_registry.db.session import Database
 from sqlalchemy import inspect
 
 
-def _database(tmp_path: Path, database_url_factory: Callable[[], str | None]) -> Database:
-    return Database(database_url_factory() or f"sqlite:///{tmp_path / 'registry.db'}")
+def _database(tmp_path: Path, empty_database_url_factory: Callable[[], str | None]) -> Database:
+    return Database(empty_database_url_factory() or f"sqlite:///{tmp_path / 'registry.db'}")
 
 
 def test_upgrade_head_yields_exactly_the_models_schema(
-    tmp_path: Path, database_url_factory: Callable[[], str | None]
+    tmp_path: Path, empty_database_url_factory: Callable[[], str | None]
 ) -> None:
     metadata = load_all_models()  # the service's tables and the scanner's
-    db = _database(tmp_path, database_url_factory)
+    db = _database(tmp_path, empty_database_url_factory)
     try:
         upgrade_to_head(db)
         with db.engine.connect() as connection:
@@ -36,9 +36,9 @@ def test_upgrade_head_yields_exactly_the_models_schema(
 
 
 def test_upgrade_is_idempotent(
-    tmp_path: Path, database_url_factory: Callable[[], str | None]
+    tmp_path: Path, empty_database_url_factory: Callable[[], str | None]
 ) -> None:
-    db = _database(tmp_path, database_url_factory)
+    db = _database(tmp_path, empty_database_url_factory)
     try:
         upgrade_to_head(db)
         upgrade_to_head(db)

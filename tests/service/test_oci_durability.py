@@ -56,7 +56,10 @@ def _pull_and_verify(client: OciClient, name: str, reference: str, digest: str) 
         assert size == descriptor["size"]
 
 
-def test_kill_during_large_upload_leaves_no_partial_blob(service: RegistryService) -> None:
+def test_kill_during_large_upload_leaves_no_partial_blob(
+    process_service: RegistryService,
+) -> None:
+    service = process_service
     client = registry_with_client(service, "dev-registry")
     images = {f"v{i}": make_image(200_000, 3_000) for i in range(3)}
     for tag, image in images.items():
@@ -172,7 +175,10 @@ def _peak_rss_bytes(pid: int) -> int:
     raise AssertionError("no VmHWM in /proc status")
 
 
-def test_large_blobs_stream_without_growing_server_memory(service: RegistryService) -> None:
+def test_large_blobs_stream_without_growing_server_memory(
+    process_service: RegistryService,
+) -> None:
+    service = process_service
     client = registry_with_client(service, "dev-registry")
     assert client.push_blob(REPO, b"warm-up").status_code == 201
     assert service.pid is not None

@@ -23,8 +23,11 @@ class ServiceStartError(AssertionError):
     pass
 
 
-class RegistryService:
-    """Owns one service process. The port and data dir survive restarts, as on a real host."""
+class ServiceClient:
+    """What tests do with a running service, whatever hosts it (a process or a thread).
+
+    The port and data dir survive restarts, as on a real host.
+    """
 
     def __init__(
         self,
@@ -46,23 +49,45 @@ class RegistryService:
         self.host = f"127.0.0.1:{self.port}"
         self.url = f"http://{self.host}"
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-service.log"
+
+    def serve_arguments(self) -> list[str]:
+        """The `cloudraya-registry` arguments that run this service."""
+        args = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        args += ["--data-dir", str(self.data_dir)]
+        if self.database_url:
+            args += ["--database-url", self.database_url]
+        return args + self.extra_args
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def api(self, token: str | None = None, timeout: float = 30.0) -> httpx.Client:
+        return httpx.Client(
+            base_url=f"{self.url}/api/v1",
+            headers={"Authorization": f"Bearer {token or self.token}"},
+            timeout=timeout,
+        )
+
+    def create_registry(self, name: str, **body: Any) -> dict[str, Any]:
+        with self.api() as api:
+            response = api.post("/registries", json={"name": name, **body})
+        assert response.status_code == 201, (response.status_code, response.text)
+        return response.json()
+
+
+class RegistryService(ServiceClient):
+    """Owns one `cloudraya-registry serve` process."""
+
+    def __init__(self, data_dir: Path, **kwargs: Any) -> None:
+        super().__init__(data_dir, **kwargs)
         self._process: subprocess.Popen[bytes] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
     def command(self) -> list[str]:
-        cmd = [
-            require_tool("cloudraya-registry"),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--data-dir",
-            str(self.data_dir),
-        ]
-        if self.database_url:
-            cmd += ["--database-url", self.database_url]
-        return cmd + self.extra_args
+        return [require_tool("cloudraya-registry"), *self.serve_arguments()]
 
     def start(self) -> RegistryService:
         if self.running:
@@ -132,23 +157,3 @@ class RegistryService:
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    # -- control plane -------------------------------------------------------------------
-    def api(self, token: str | None = None, timeout: float = 30.0) -> httpx.Client:
-        return httpx.Client(
-            base_url=f"{self.url}/api/v1",
-            headers={"Authorization": f"Bearer {token or self.token}"},
-            timeout=timeout,
-        )
-
-    def create_registry(self, name: str, **body: Any) -> dict[str, Any]:
-        with self.api() as api:
-            response = api.post("/registries", json={"name": name, **body})
-        assert response.status_code == 201, (response.status_code, response.text)
-        return response.json()

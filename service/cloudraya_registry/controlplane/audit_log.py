@@ -6,21 +6,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import Field
-from sqlalchemy import select
 
-from cloudraya_registry.controlplane.deps import (
-    CallerDep,
-    StateDep,
-    find_registry,
-    is_registry_name,
-)
+from cloudraya_registry.controlplane.deps import CallerDep, StateDep
 from cloudraya_registry.controlplane.views import Strict, Timestamp
-from cloudraya_registry.db.models import AuditEvent
-from cloudraya_registry.errors import error_responses, not_found
+from cloudraya_registry.domain import audit
+from cloudraya_registry.errors import error_responses
 
 router = APIRouter(tags=["audit"])
 
-MAX_PAGE = 500
 MAX_EVENT_ID = 2**31 - 1
 
 
@@ -42,6 +35,25 @@ class AuditEventList(Strict):
     )
 
 
+def audit_event_list(page: list, next_before: int | None) -> AuditEventList:
+    return AuditEventList(
+        events=[
+            AuditEventView(
+                id=e.id,
+                time=e.time,
+                actor=e.actor,
+                action=e.action,
+                target=e.target,
+                source_ip=e.source_ip,
+                outcome="failure" if e.outcome == "failure" else "success",
+                details=e.details,
+            )
+            for e in page
+        ],
+        next_before=next_before,
+    )
+
+
 @router.get(
     "/registries/{name}/audit",
     response_model=AuditEventList,
@@ -54,37 +66,10 @@ def read_audit_log(
     name: str,
     state: StateDep,
     caller: CallerDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size.")] = 100,
+    limit: Annotated[int, Query(ge=1, le=audit.MAX_PAGE, description="Page size.")] = 100,
     before: Annotated[
         int | None,
         Query(ge=1, le=MAX_EVENT_ID, description="Only events with an id below this one."),
     ] = None,
 ) -> AuditEventList:
-    if not is_registry_name(name):
-        raise not_found(f"registry {name!r} not found")
-    with state.db.read() as session:
-        query = select(AuditEvent).where(
-            AuditEvent.project_id == caller.project_id, AuditEvent.registry_name == name
-        )
-        if before is not None:
-            query = query.where(AuditEvent.id < before)
-        rows = session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)).all()
-        if not rows and before is None and find_registry(session, caller, name) is None:
-            raise not_found(f"registry {name!r} not found and it has no audit events")
-        page = rows[:limit]
-        return AuditEventList(
-            events=[
-                AuditEventView(
-                    id=e.id,
-                    time=e.time,
-                    actor=e.actor,
-                    action=e.action,
-                    target=e.target,
-                    source_ip=e.source_ip,
-                    outcome="failure" if e.outcome == "failure" else "success",
-                    details=e.details,
-                )
-                for e in page
-            ],
-            next_before=page[-1].id if len(rows) > limit else None,
-        )
+    return audit_event_list(*audit.read_log(state, caller, name, limit, before))

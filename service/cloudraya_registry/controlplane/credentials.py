@@ -1,8 +1,4 @@
-"""The registry credential: password reset and verification (Reset Registry Password).
-
-A reset bumps ``credential_version``; the data plane refuses bearer tokens issued under an
-older version, so the old password and every token derived from it stop working at once.
-"""
+"""The registry credential: password reset and verification (Reset Registry Password)."""
 
 from __future__ import annotations
 
@@ -11,18 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from pydantic import Field
 
-from cloudraya_registry.controlplane.auditing import record_success
-from cloudraya_registry.controlplane.deps import CallerDep, StateDep, load_registry
+from cloudraya_registry.controlplane.deps import CallerDep, StateDep
 from cloudraya_registry.controlplane.schemas import NewPassword
 from cloudraya_registry.controlplane.views import Strict, Timestamp
-from cloudraya_registry.db.models import utcnow
+from cloudraya_registry.domain import credentials
 from cloudraya_registry.errors import error_responses
-from cloudraya_registry.security.passwords import (
-    MAX_PASSWORD_LENGTH,
-    generate_password,
-    hash_password,
-    verify_password,
-)
 
 router = APIRouter(tags=["credentials"])
 
@@ -61,27 +50,8 @@ def reset_password(
     caller: CallerDep,
     body: Annotated[ResetPasswordRequest | None, Body()] = None,
 ) -> CredentialView:
-    given = body.password if body else None
-    password = given or generate_password()
-    password_hash = hash_password(password)
-    with state.db.write() as session:
-        registry = load_registry(session, caller, name, lock=True)
-        now = utcnow()
-        registry.password_hash = password_hash
-        registry.credential_version = registry.credential_version + 1
-        registry.password_updated_at = now
-        registry.updated_at = now
-        record_success(
-            session,
-            caller,
-            "registry.password.reset",
-            name,
-            details={
-                "password": "given" if given else "generated",
-                "credential_version": registry.credential_version,
-            },
-        )
-    return CredentialView(username=registry.name, password=password, password_updated_at=now)
+    credential = credentials.reset_password(state, caller, name, body.password if body else None)
+    return CredentialView.model_validate(credential, from_attributes=True)
 
 
 @router.post(
@@ -94,17 +64,6 @@ def reset_password(
 def verify_registry_password(
     name: str, body: VerifyPasswordRequest, state: StateDep, caller: CallerDep
 ) -> VerifyPasswordResult:
-    with state.db.read() as session:
-        password_hash = load_registry(session, caller, name).password_hash
-    if len(body.password) > MAX_PASSWORD_LENGTH or not _encodable(body.password):
-        return VerifyPasswordResult(valid=False)
-    return VerifyPasswordResult(valid=verify_password(password_hash, body.password))
-
-
-def _encodable(text: str) -> bool:
-    """JSON can carry lone surrogates; no stored password contains one."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return VerifyPasswordResult(
+        valid=credentials.is_current_password(state, caller, name, body.password)
+    )

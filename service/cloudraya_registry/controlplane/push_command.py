@@ -7,20 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from cloudraya_registry.controlplane.deps import CallerDep, StateDep, load_registry
-from cloudraya_registry.controlplane.naming import (
+from cloudraya_registry.controlplane.deps import CallerDep, StateDep
+from cloudraya_registry.controlplane.views import Strict
+from cloudraya_registry.domain import push_commands
+from cloudraya_registry.domain.names import (
     MAX_REPOSITORY_LENGTH,
     REPOSITORY_PATTERN,
     REPOSITORY_RULE,
     TAG_PATTERN,
     TAG_RULE,
-    is_repository_name,
-    is_tag,
 )
-from cloudraya_registry.controlplane.views import Strict
-from cloudraya_registry.errors import error_responses, invalid_argument
+from cloudraya_registry.errors import error_responses, explain_pattern
 
 router = APIRouter(tags=["push command"])
+explain_pattern(REPOSITORY_PATTERN, REPOSITORY_RULE)
+explain_pattern(TAG_PATTERN, TAG_RULE)
 
 
 class PushCommand(Strict):
@@ -57,42 +58,5 @@ def push_command(
     ] = "my-app",
     tag: Annotated[str, Query(pattern=TAG_PATTERN, description=f"Tag: {TAG_RULE}.")] = "v1.0.0",
 ) -> PushCommand:
-    with state.db.read() as session:
-        registry_name = load_registry(session, caller, name).name
-    if not is_repository_name(repository):
-        raise invalid_argument(f"repository: must be {REPOSITORY_RULE} (got {repository!r})")
-    if not is_tag(tag):
-        raise invalid_argument(f"tag: must be {TAG_RULE} (got {tag!r})")
-    host = state.public_host
-    endpoint = state.endpoint_of(registry_name)
-    local = f"{repository}:{tag}"
-    image = f"{endpoint}/{local}"
-    login = f"docker login {host} -u {registry_name}"
-    build = f"docker build -t {local} ."
-    tag_cmd = f"docker tag {local} {image}"
-    push = f"docker push {image}"
-    plain_http = state.public_url.startswith("http://")
-    notes = [
-        "Replace `docker` with `podman` to use Podman; the commands are otherwise the same.",
-        "For CI, pipe the password: "
-        f"`printf '%s' \"$REGISTRY_PASSWORD\" | docker login {host} -u {registry_name} "
-        "--password-stdin`.",
-    ]
-    if plain_http:
-        notes.append(
-            f"{host} is served over plain HTTP: Docker accepts that for 127.0.0.0/8 only "
-            "(otherwise add it to `insecure-registries`); Podman needs `--tls-verify=false` on "
-            "login and push, or the host marked insecure in registries.conf."
-        )
-    return PushCommand(
-        registry=registry_name,
-        repository=repository,
-        image=image,
-        login=login,
-        build=build,
-        tag=tag_cmd,
-        push=push,
-        commands=[login, build, tag_cmd, push],
-        plain_http=plain_http,
-        notes=notes,
-    )
+    commands = push_commands.for_registry(state, caller, name, repository, tag)
+    return PushCommand.model_validate(commands, from_attributes=True)

@@ -6,16 +6,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from cloudraya_registry.domain.registries import MAX_STORAGE_GB, MIN_STORAGE_GB, STORAGE_STEP_GB
 from cloudraya_registry.security.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     PASSWORD_RULE,
     password_problem,
 )
-
-STORAGE_STEP_GB = 10
-MIN_STORAGE_GB = 10
-MAX_STORAGE_GB = 100_000
 
 
 def _acceptable_password(value: str) -> str:

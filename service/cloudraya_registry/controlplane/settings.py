@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import Field
 
-from cloudraya_registry.controlplane.auditing import record_success
-from cloudraya_registry.controlplane.deps import CallerDep, StateDep, load_registry
+from cloudraya_registry.controlplane.deps import CallerDep, StateDep
 from cloudraya_registry.controlplane.views import SettingsView, Strict, settings_view
-from cloudraya_registry.db.models import utcnow
+from cloudraya_registry.domain import registries
 from cloudraya_registry.errors import error_responses
 
 router = APIRouter(tags=["settings"])
@@ -35,8 +34,7 @@ class UpdateSettingsRequest(Strict):
     summary="Read a registry's settings",
 )
 def get_settings(name: str, state: StateDep, caller: CallerDep) -> SettingsView:
-    with state.db.read() as session:
-        return settings_view(load_registry(session, caller, name))
+    return settings_view(registries.get_row(state, caller, name))
 
 
 @router.patch(
@@ -49,17 +47,11 @@ def get_settings(name: str, state: StateDep, caller: CallerDep) -> SettingsView:
 def update_settings(
     name: str, body: UpdateSettingsRequest, state: StateDep, caller: CallerDep
 ) -> SettingsView:
-    with state.db.write() as session:
-        registry = load_registry(session, caller, name, lock=True)
-        changes = {
-            field: value
-            for field, value in body.model_dump(exclude_none=True).items()
-            if getattr(registry, field) != value
-        }
-        if changes:
-            for field, value in changes.items():
-                setattr(registry, field, value)
-            registry.updated_at = utcnow()
-            record_success(session, caller, "registry.settings.update", name, details=changes)
-            session.flush()
-        return settings_view(registry)
+    registry = registries.update_settings(
+        state,
+        caller,
+        name,
+        tag_immutability=body.tag_immutability,
+        scan_on_push=body.scan_on_push,
+    )
+    return settings_view(registry)

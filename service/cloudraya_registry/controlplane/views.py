@@ -1,25 +1,19 @@
-"""The registry object every read returns, and the time format of the API (RFC 3339, UTC)."""
+"""The objects the JSON API returns (and the dashboard renders), built from domain data, and
+the time format of the API (RFC 3339, UTC)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from cloudraya_registry.db.models import Registry, Repository
+from cloudraya_registry.db.models import Registry, as_utc
+from cloudraya_registry.domain.artifacts import ArtifactDetails
+from cloudraya_registry.domain.registries import RegistryDetails
+from cloudraya_registry.domain.repositories import RepositorySummary as RepositoryRow
+from cloudraya_registry.domain.scan_states import ScanStatusName
 from cloudraya_registry.state import ServiceState
-from cloudraya_registry.usage import used_bytes
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
-
 
 Timestamp = Annotated[dt.datetime, AfterValidator(as_utc)]
 
@@ -50,26 +44,58 @@ class RegistryView(Strict):
     updated_at: Timestamp
 
 
+class RepositorySummary(Strict):
+    name: str = Field(description="Path inside the registry, e.g. `my-app` or `team/api`.")
+    artifact_count: int = Field(
+        description="Top-level artifacts: tagged manifests and untagged ones no index holds."
+    )
+    pull_count: int
+    updated_at: Timestamp
+
+
+class ScanView(Strict):
+    status: ScanStatusName
+    reason: str | None
+    summary: dict[str, Any] | None
+
+
+class ArtifactView(Strict):
+    digest: str
+    media_type: str
+    type: Literal["image", "index", "artifact"]
+    artifact_type: str | None
+    tags: list[str]
+    size_bytes: int = Field(description="Config plus layers; for an index the sum over it.")
+    pushed_at: Timestamp
+    last_pulled_at: Timestamp | None
+    pull_count: int
+    scan: ScanView
+
+
 def settings_view(registry: Registry) -> SettingsView:
     return SettingsView(
         tag_immutability=registry.tag_immutability, scan_on_push=registry.scan_on_push
     )
 
 
-def registry_view(session: Session, state: ServiceState, registry: Registry) -> RegistryView:
-    repository_count = session.scalar(
-        select(func.count()).select_from(Repository).where(Repository.registry_id == registry.id)
-    )
+def registry_view(state: ServiceState, details: RegistryDetails) -> RegistryView:
+    registry = details.registry
     return RegistryView(
         name=registry.name,
         endpoint=state.endpoint_of(registry.name),
         username=registry.name,
-        storage=StorageView(
-            used_bytes=used_bytes(session, registry.id), total_gb=registry.storage_gb
-        ),
+        storage=StorageView(used_bytes=details.used_bytes, total_gb=registry.storage_gb),
         settings=settings_view(registry),
-        repository_count=int(repository_count or 0),
+        repository_count=details.repository_count,
         password_updated_at=registry.password_updated_at,
         created_at=registry.created_at,
         updated_at=registry.updated_at,
     )
+
+
+def repository_view(row: RepositoryRow) -> RepositorySummary:
+    return RepositorySummary.model_validate(row, from_attributes=True)
+
+
+def artifact_view(artifact: ArtifactDetails) -> ArtifactView:
+    return ArtifactView.model_validate(artifact, from_attributes=True)

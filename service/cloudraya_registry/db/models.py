@@ -8,7 +8,6 @@ from metadata alone.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import ClassVar
 
 from sqlalchemy import (
@@ -26,9 +25,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from cloudraya_registry.domain.scan_states import ScanStatus
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -113,15 +121,6 @@ class RepositoryBlob(Base):
     )
     digest: Mapped[str] = mapped_column(ForeignKey("blobs.digest"), primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-
-class ScanStatus(enum.StrEnum):
-    NOT_SCANNED = "not_scanned"
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    UNSUPPORTED = "unsupported"
 
 
 class Manifest(Base):

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -33,11 +34,15 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for queries only; it is rolled back at the end."""
+        """A session for queries only; it is rolled back at the end.
+
+        Rows loaded in it stay readable afterwards (detached, with the values they had).
+        """
         with self._sessions() as session:
             try:
                 yield session
             finally:
+                session.expunge_all()
                 session.rollback()
 
     @contextmanager
@@ -48,6 +53,12 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def insert_for(session: Session, table):
+    """``INSERT`` of the session's dialect, which offers ``on_conflict_do_*``."""
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(table)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -1,9 +1,11 @@
 """The OCI Distribution API (``/v2/...``) and the Docker token endpoint (``/auth/token``).
 
-One module per API area (``blobs``, ``uploads``, ``manifests``, ``tags``, ``catalog``,
-``referrers``, ``token``) over the blob store and the metadata tables; each push/pull policy is
-its own small step (``auth`` + ``throttle``, ``quota``, ``immutability``, pull statistics in
-``manifests``, scan-on-push handed to ``cloudraya_registry.scanning``).
+One module per API area (``version``, ``catalog``, ``tags``, ``manifests``, ``uploads``,
+``blobs``, ``referrers``, ``token``) speaks HTTP over the domain layer
+(:mod:`cloudraya_registry.domain`). ``routes`` lists every route with its policy steps:
+authorisation (``policies.auth``) before the handler, the domain's checks (quota, tag
+immutability) inside the committing transaction, follow-ups (scan on push, pull statistics,
+garbage collection) after success. ``router`` matches paths to routes and runs them.
 
 Choices where the issue left room:
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import jwt
 from sqlalchemy.orm import Session
 
-from cloudraya_registry.audit import record_event
-from cloudraya_registry.oci.errors import OciError
-from cloudraya_registry.oci.registry_access import RegistryInfo, load_registry
+from cloudraya_registry.domain import audit
+from cloudraya_registry.domain.audit import AuditAction
+from cloudraya_registry.domain.registries import RegistryInfo, load_info
 from cloudraya_registry.security.passwords import hash_password, verify_password
 from cloudraya_registry.state import ServiceState
 
@@ -101,14 +101,14 @@ class Authenticator:
         scheme, _, value = authorization.partition(" ")
         scheme = scheme.lower()
         if scheme == "basic":
-            username, password = _decode_basic(value.strip())
+            username, password = decode_basic(value.strip())
             return Caller(self.check_password(session, username, password), "basic")
         if scheme == "bearer":
             return self._check_token(session, value.strip())
         raise FailedCredential(None, scheme, f"unsupported authorization scheme {scheme!r}")
 
     def check_password(self, session: Session, username: str, password: str) -> RegistryInfo:
-        registry = load_registry(session, username)
+        registry = load_info(session, username)
         if registry is None:
             # Spend comparable time so a probe cannot tell unknown names from wrong passwords.
             verify_password(_dummy_hash(), password)
@@ -172,7 +172,7 @@ class Authenticator:
             raise FailedCredential(None, "bearer", "token expired") from None
         except jwt.PyJWTError:
             raise FailedCredential(None, "bearer", "token invalid") from None
-        registry = load_registry(session, str(claims["sub"]))
+        registry = load_info(session, str(claims["sub"]))
         if registry is None:
             raise FailedCredential(None, "bearer", "registry of the token no longer exists")
         if claims.get("cv") != registry.credential_version:
@@ -204,9 +204,9 @@ class Authenticator:
         registry = failure.registry
         if registry is None:
             return
-        record_event(
+        audit.record(
             session,
-            action="credential.failure",
+            action=AuditAction.CREDENTIAL_FAILURE,
             actor=username or registry.name,
             outcome="failure",
             project_id=registry.project_id,
@@ -231,7 +231,7 @@ def grant_scope(registry_name: str, scope: str) -> dict[str, object] | None:
     return {"type": "repository", "name": name, "actions": wanted}
 
 
-def _decode_basic(value: str) -> tuple[str, str]:
+def decode_basic(value: str) -> tuple[str, str]:
     try:
         decoded = base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
@@ -240,10 +240,6 @@ def _decode_basic(value: str) -> tuple[str, str]:
     if not sep:
         raise FailedCredential(None, "basic", "malformed Basic credentials")
     return username, password
-
-
-def raise_unauthorized(authenticator: Authenticator, scope: str | None, message: str) -> None:
-    raise OciError("UNAUTHORIZED", message, headers=authenticator.challenge(scope))
 
 
 @functools.cache

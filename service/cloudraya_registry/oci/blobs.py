@@ -7,29 +7,17 @@ chunks and are never held in memory.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
 from starlette.responses import Response
 
-from cloudraya_registry.db.models import RepositoryBlob
+from cloudraya_registry.domain import content
+from cloudraya_registry.executors import in_thread
+from cloudraya_registry.oci.context import Context
 from cloudraya_registry.oci.errors import OciError
-from cloudraya_registry.oci.metadata import find_repository, linked_blob_size
 from cloudraya_registry.oci.names import parse_digest
-from cloudraya_registry.oci.streaming import BlobResponse, in_thread
-
-if TYPE_CHECKING:
-    from cloudraya_registry.oci.router import Context
+from cloudraya_registry.oci.streaming import BlobResponse
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-def _unknown(ctx: Context, digest: str) -> OciError:
-    return OciError(
-        "BLOB_UNKNOWN",
-        f"blob {digest} is not in repository {ctx.repo.full}",
-        detail={"digest": digest},
-    )
 
 
 def _parse_range(value: str, size: int) -> tuple[int, int] | None:
@@ -68,24 +56,9 @@ def _unsatisfiable(value: str, size: int) -> OciError:
     )
 
 
-def _lookup(ctx: Context, digest: str) -> int:
-    with ctx.state.db.read() as session:
-        repository = find_repository(session, ctx.registry.id, ctx.repo.path)
-        if repository is None:
-            raise OciError(
-                "NAME_UNKNOWN",
-                f"repository {ctx.repo.full} is not known",
-                detail={"name": ctx.repo.full},
-            )
-        size = linked_blob_size(session, repository.id, digest)
-    if size is None:
-        raise _unknown(ctx, digest)
-    return size
-
-
 async def get_blob(ctx: Context) -> Response:
     digest = parse_digest(ctx.params["digest"])
-    size = await in_thread(_lookup, ctx, digest)
+    size = await in_thread(content.blob_size, ctx.state, ctx.registry, ctx.path, digest)
     headers = {
         "Docker-Content-Digest": digest,
         "Accept-Ranges": "bytes",
@@ -100,7 +73,7 @@ async def get_blob(ctx: Context) -> Response:
             start, end = parsed
             status = 206
             headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    if ctx.request.method == "HEAD":
+    if ctx.head:
         response = Response(
             status_code=status, headers=headers, media_type="application/octet-stream"
         )
@@ -108,7 +81,7 @@ async def get_blob(ctx: Context) -> Response:
         return response
     reader = await in_thread(ctx.state.blob_store.open_read, digest)
     if reader is None:  # unlinked and collected since the lookup
-        raise _unknown(ctx, digest)
+        raise content.blob_unknown(ctx.registry, ctx.path, digest)
     return BlobResponse(
         reader,
         start,
@@ -119,26 +92,12 @@ async def get_blob(ctx: Context) -> Response:
     )
 
 
-def _delete_link(ctx: Context, digest: str) -> None:
-    with ctx.state.db.write() as session:
-        repository = find_repository(session, ctx.registry.id, ctx.repo.path)
-        if repository is None:
-            raise OciError("NAME_UNKNOWN", f"repository {ctx.repo.full} is not known")
-        removed = session.execute(
-            delete(RepositoryBlob).where(
-                RepositoryBlob.repository_id == repository.id, RepositoryBlob.digest == digest
-            )
-        ).rowcount
-        if not removed:
-            raise _unknown(ctx, digest)
-
-
 async def delete_blob(ctx: Context) -> Response:
     """Unlink the blob from the repository; its bytes go at the next garbage collection.
 
-    As in distribution, this is allowed even while a manifest still references the blob: the
-    caller asked for exactly this blob to go.
+    As in distribution, this is allowed while a manifest still references the blob: the caller
+    asked for exactly this blob to go (unless a route check refuses it).
     """
     digest = parse_digest(ctx.params["digest"])
-    await in_thread(_delete_link, ctx, digest)
+    await in_thread(content.remove_blob, ctx.state, ctx.registry, ctx.path, digest, ctx.check)
     return Response(status_code=202)

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from cloudraya_registry.db.models import Repository
-from cloudraya_registry.oci.auth import Caller
+from cloudraya_registry.executors import in_thread
+from cloudraya_registry.oci.context import Context
 from cloudraya_registry.oci.pagination import next_link, page_params
-from cloudraya_registry.oci.streaming import in_thread
-
-if TYPE_CHECKING:
-    from cloudraya_registry.oci.router import DataPlane
 
 
-def _repositories(
-    plane: DataPlane, caller: Caller, n: int | None, last: str | None
-) -> tuple[list[str], bool]:
-    prefix = caller.registry.name + "/"
-    with plane.state.db.read() as session:
+def _repositories(ctx: Context, n: int | None, last: str | None) -> tuple[list[str], bool]:
+    registry = ctx.registry
+    prefix = registry.name + "/"
+    with ctx.state.db.read() as session:
         query = (
             select(Repository.name)
-            .where(Repository.registry_id == caller.registry.id)
+            .where(Repository.registry_id == registry.id)
             .order_by(Repository.name)
         )
         if last is not None:
@@ -38,10 +31,10 @@ def _repositories(
     return names, False
 
 
-async def list_catalog(plane: DataPlane, request: Request, caller: Caller) -> Response:
-    n, last = page_params(request)
+async def list_catalog(ctx: Context) -> Response:
+    n, last = page_params(ctx.request)
     if n == 0:
         return JSONResponse({"repositories": []})
-    names, more = await in_thread(_repositories, plane, caller, n, last)
+    names, more = await in_thread(_repositories, ctx, n, last)
     headers = next_link("/v2/_catalog", n, names[-1]) if more and n else {}
     return JSONResponse({"repositories": names}, headers=headers)

@@ -1,4 +1,5 @@
-"""OCI error bodies: ``{"errors": [{"code", "message", "detail"}]}`` with the spec's statuses."""
+"""OCI error bodies: ``{"errors": [{"code", "message", "detail"}]}`` with the spec's statuses,
+and the OCI code of each refusal of the domain rules."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import json
 from typing import Any
 
 from starlette.responses import Response
+
+from cloudraya_registry.domain import errors as domain
+from cloudraya_registry.domain.manifest_format import ManifestInvalid
 
 API_VERSION_HEADER = {"Docker-Distribution-API-Version": "registry/2.0"}
 
@@ -70,3 +74,34 @@ def error_response(
         all_headers["Content-Length"] = str(len(body))
         return Response(status_code=status, headers=all_headers, media_type="application/json")
     return Response(body, status_code=status, headers=all_headers, media_type="application/json")
+
+
+# Most specific first: the first class an error is an instance of gives its code.
+_DOMAIN_CODES: tuple[tuple[type[domain.DomainError], str, int | None], ...] = (
+    (domain.RepositoryNotFound, "NAME_UNKNOWN", None),
+    (domain.RegistryNotFound, "NAME_UNKNOWN", None),
+    (domain.ManifestNotFound, "MANIFEST_UNKNOWN", None),
+    (domain.BlobNotFound, "BLOB_UNKNOWN", None),
+    (domain.UploadNotFound, "BLOB_UPLOAD_UNKNOWN", None),
+    (domain.ReferencedContentMissing, "MANIFEST_BLOB_UNKNOWN", None),
+    (ManifestInvalid, "MANIFEST_INVALID", None),
+    (domain.Throttled, "TOOMANYREQUESTS", None),
+    (domain.QuotaExceeded, "DENIED", 403),
+    (domain.ImmutableTag, "DENIED", 403),
+    (domain.FailedPrecondition, "DENIED", 403),
+    (domain.NotFound, "NAME_UNKNOWN", None),
+    (domain.InvalidArgument, "UNSUPPORTED", 400),
+)
+
+
+def from_domain(error: domain.DomainError) -> OciError:
+    """The OCI error for a refusal of the rules (its message and details unchanged)."""
+    headers = {}
+    if isinstance(error, domain.Throttled):
+        headers["Retry-After"] = str(error.retry_after)
+    for kind, code, status in _DOMAIN_CODES:
+        if isinstance(error, kind):
+            return OciError(
+                code, error.message, status=status, detail=error.details, headers=headers
+            )
+    return OciError("DENIED", error.message, status=403, detail=error.details, headers=headers)

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from starlette.responses import Response
 
 from cloudraya_registry.db.models import Manifest
-from cloudraya_registry.oci.manifest_format import IMAGE_TYPES, MAX_MANIFEST_BYTES, OCI_INDEX
-from cloudraya_registry.oci.metadata import find_repository
+from cloudraya_registry.domain import repositories
+from cloudraya_registry.domain.media_types import IMAGE_MANIFESTS, MAX_MANIFEST_BYTES, OCI_INDEX
+from cloudraya_registry.executors import in_thread
+from cloudraya_registry.oci.context import Context
 from cloudraya_registry.oci.names import parse_digest
-from cloudraya_registry.oci.streaming import in_thread
-
-if TYPE_CHECKING:
-    from cloudraya_registry.oci.router import Context
 
 
 def _artifact_type(
     ctx: Context, digest: str, media_type: str, stored_type: str | None
 ) -> str | None:
     """The spec's value: artifactType, else an image manifest's config media type."""
-    if stored_type or media_type not in IMAGE_TYPES:
+    if stored_type or media_type not in IMAGE_MANIFESTS:
         return stored_type
     body = ctx.state.blob_store.read_bytes(digest, MAX_MANIFEST_BYTES)
     try:
@@ -33,7 +30,7 @@ def _artifact_type(
 
 def _referrers(ctx: Context, subject: str, artifact_type: str | None) -> list[dict]:
     with ctx.state.db.read() as session:
-        repository = find_repository(session, ctx.registry.id, ctx.repo.path)
+        repository = repositories.find(session, ctx.registry.id, ctx.path)
         if repository is None:
             return []
         rows = session.execute(

@@ -8,9 +8,7 @@ read large chunks on a worker thread with one chunk of read-ahead.
 from __future__ import annotations
 
 import asyncio
-import functools
-from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,12 +26,6 @@ class BodyTooLarge(Exception):
     def __init__(self, received: int) -> None:
         super().__init__(received)
         self.received = received
-
-
-async def in_thread(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run blocking work (disk, database, argon2) on the default worker pool."""
-    call = functools.partial(function, *args, **kwargs) if kwargs else function
-    return await asyncio.get_running_loop().run_in_executor(None, call, *([] if kwargs else args))
 
 
 async def receive_into(request: Request, writer: UploadWriter, *, limit: int | None = None) -> int:
@@ -58,7 +50,7 @@ async def receive_into(request: Request, writer: UploadWriter, *, limit: int | N
             await pending
             pending = None
         if batch:
-            await in_thread(writer.write, batch)
+            await asyncio.get_running_loop().run_in_executor(None, writer.write, batch)
     finally:
         if pending is not None:
             # Let an in-flight write finish before the caller closes or truncates the file.

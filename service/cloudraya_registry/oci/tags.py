@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
 from cloudraya_registry.db.models import Tag
-from cloudraya_registry.oci.errors import OciError
-from cloudraya_registry.oci.metadata import find_repository
+from cloudraya_registry.domain import repositories
+from cloudraya_registry.executors import in_thread
+from cloudraya_registry.oci.context import Context
 from cloudraya_registry.oci.pagination import next_link, page_params
-from cloudraya_registry.oci.streaming import in_thread
-
-if TYPE_CHECKING:
-    from cloudraya_registry.oci.router import Context
 
 
 def _tags(ctx: Context, n: int | None, last: str | None) -> tuple[list[str], bool]:
     with ctx.state.db.read() as session:
-        repository = find_repository(session, ctx.registry.id, ctx.repo.path)
-        if repository is None:
-            raise OciError(
-                "NAME_UNKNOWN",
-                f"repository {ctx.repo.full} is not known",
-                detail={"name": ctx.repo.full},
-            )
+        repository = repositories.load(session, ctx.registry.id, ctx.registry.name, ctx.path)
         query = select(Tag.name).where(Tag.repository_id == repository.id).order_by(Tag.name)
         if last is not None:
             query = query.where(Tag.name > last)

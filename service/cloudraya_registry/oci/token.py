@@ -13,13 +13,14 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from cloudraya_registry.oci.auth import TOKEN_LIFETIME_SECONDS, FailedCredential, _decode_basic
+from cloudraya_registry.domain.registries import RegistryInfo
+from cloudraya_registry.executors import in_thread
+from cloudraya_registry.oci.auth import TOKEN_LIFETIME_SECONDS, FailedCredential, decode_basic
+from cloudraya_registry.oci.context import DataPlaneServices
 from cloudraya_registry.oci.errors import OciError
-from cloudraya_registry.oci.registry_access import RegistryInfo
-from cloudraya_registry.oci.streaming import in_thread
 
 if TYPE_CHECKING:
-    from cloudraya_registry.oci.router import DataPlane
+    from cloudraya_registry.state import ServiceState
 
 _MAX_FORM_BYTES = 64 * 1024
 
@@ -28,30 +29,36 @@ def _scopes(values: list[str]) -> list[str]:
     return [scope for value in values for scope in value.split() if scope]
 
 
-def _login(plane: DataPlane, username: str, password: str, source_ip: str | None) -> RegistryInfo:
+def _login(
+    state: ServiceState,
+    services: DataPlaneServices,
+    username: str,
+    password: str,
+    source_ip: str | None,
+) -> RegistryInfo:
     failure: FailedCredential | None = None
-    plane.throttle.check(source_ip, username)
-    with plane.state.db.read() as session:
+    services.throttle.check(source_ip, username)
+    with state.db.read() as session:
         try:
-            registry = plane.auth.check_password(session, username, password)
+            registry = services.auth.check_password(session, username, password)
         except FailedCredential as error:
             failure = error
         else:
-            plane.throttle.succeeded(source_ip, username)
+            services.throttle.succeeded(source_ip, username)
             return registry
-    plane.throttle.failed(source_ip, username)
-    with plane.state.db.write() as session:
-        plane.auth.record_failure(
+    services.throttle.failed(source_ip, username)
+    with state.db.write() as session:
+        services.auth.record_failure(
             session, failure, username=username, target="/auth/token", source_ip=source_ip
         )
     raise OciError(
         "UNAUTHORIZED",
         "authentication failed: log in with the registry's name as username and its password",
-        headers={"WWW-Authenticate": f'Basic realm="{plane.state.public_host}"'},
+        headers={"WWW-Authenticate": f'Basic realm="{state.public_host}"'},
     )
 
 
-async def issue(plane: DataPlane, request: Request) -> Response:
+async def issue(state: ServiceState, services: DataPlaneServices, request: Request) -> Response:
     source_ip = request.client.host if request.client else None
     if request.method == "POST":
         raw = await request.body()
@@ -74,15 +81,15 @@ async def issue(plane: DataPlane, request: Request) -> Response:
                 "UNAUTHORIZED",
                 "a token needs the registry's credentials: send HTTP Basic auth with the "
                 "registry's name as username and its password",
-                headers={"WWW-Authenticate": f'Basic realm="{plane.state.public_host}"'},
+                headers={"WWW-Authenticate": f'Basic realm="{state.public_host}"'},
             )
         try:
-            username, password = _decode_basic(authorization[6:].strip())
+            username, password = decode_basic(authorization[6:].strip())
         except FailedCredential:
             raise OciError("UNAUTHORIZED", "malformed Basic credentials") from None
         scopes = _scopes(request.query_params.getlist("scope"))
-    registry = await in_thread(_login, plane, username, password, source_ip)
-    token, _access = plane.auth.issue_token(registry, scopes)
+    registry = await in_thread(_login, state, services, username, password, source_ip)
+    token, _access = services.auth.issue_token(registry, scopes)
     issued = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
     return JSONResponse(
         {

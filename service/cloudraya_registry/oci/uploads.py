@@ -1,8 +1,7 @@
 """Blob uploads: monolithic POST, POST+PUT, chunked PATCH with status, cross-repository mount.
 
-Bytes go to the upload's file in the blob store; a blob becomes visible only when the final
-PUT (or monolithic POST) has verified the digest, passed the quota check and been renamed into
-place inside the transaction that links it, so nothing partial is ever served.
+The HTTP side of :mod:`cloudraya_registry.domain.content`: sessions, offsets and ranges here;
+what enters the repository (quota, digest, link) is decided there.
 """
 
 from __future__ import annotations
@@ -12,29 +11,17 @@ import re
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, update
 from starlette.responses import Response
 
-from cloudraya_registry.db.models import Upload, utcnow
-from cloudraya_registry.oci import quota
+from cloudraya_registry.domain import content
+from cloudraya_registry.domain.errors import DomainError
+from cloudraya_registry.executors import in_thread
+from cloudraya_registry.oci.context import Context
 from cloudraya_registry.oci.errors import OciError
-from cloudraya_registry.oci.metadata import (
-    ensure_blob,
-    ensure_repository,
-    find_repository,
-    link_blob,
-    linked_blob_size,
-    registry_holds_blob,
-    touch_repository,
-)
 from cloudraya_registry.oci.names import RepositoryName, parse_digest, parse_repository_name
-from cloudraya_registry.oci.streaming import BodyTooLarge, in_thread, receive_into
+from cloudraya_registry.oci.streaming import BodyTooLarge, receive_into
 from cloudraya_registry.storage import UploadWriter
-
-if TYPE_CHECKING:
-    from cloudraya_registry.oci.router import Context
 
 _CONTENT_RANGE = re.compile(r"^(?:bytes[ =])?(\d+)-(\d+)(?:/(?:\d+|\*))?$")
 
@@ -103,44 +90,11 @@ def _has_body(ctx: Context) -> bool:
     return "chunked" in ctx.request.headers.get("transfer-encoding", "").lower()
 
 
-def _unknown_upload(upload_id: str) -> OciError:
-    return OciError(
-        "BLOB_UPLOAD_UNKNOWN",
-        f"upload {upload_id} is unknown in this repository (finished, cancelled or never "
-        "started); start a new upload with POST /v2/<name>/blobs/uploads/",
-        detail={"upload": upload_id},
-    )
-
-
-def _remaining_quota(ctx: Context, already: int) -> int:
-    """Bytes this upload may still receive before it could not possibly fit the quota."""
-    with ctx.state.db.read() as session:
-        from cloudraya_registry.usage import used_bytes
-
-        used = used_bytes(session, ctx.registry.id)
-    return max(quota.capacity_bytes(ctx.registry) - used - already, 0)
-
-
-def _check_announced_length(ctx: Context, already: int, digest: str | None) -> int | None:
-    """Early quota refusal when Content-Length is known; returns a streaming limit otherwise.
-
-    Content the registry already holds (a known ``digest``) costs nothing and is not limited.
-    """
-    length = _content_length(ctx)
-    with ctx.state.db.read() as session:
-        if digest is not None and registry_holds_blob(session, ctx.registry.id, digest):
-            return None
-        if length is not None:
-            quota.check_early(session, ctx.registry, already + length)
-            return None
-    return _remaining_quota(ctx, already)
-
-
 def _open_for_append(
     ctx: Context, upload_id: str, start: int, digest: str | None
 ) -> tuple[int | None, UploadWriter]:
-    """Quota pre-check and the upload's writer, in one trip to a worker thread."""
-    limit = _check_announced_length(ctx, start, digest)
+    """The quota allowance and the upload's writer, in one trip to a worker thread."""
+    limit = content.upload_allowance(ctx.state, ctx.registry, start, _content_length(ctx), digest)
     return limit, ctx.state.blob_store.open_upload(upload_id)
 
 
@@ -153,8 +107,8 @@ async def _receive(ctx: Context, upload_id: str, start: int, digest: str | None 
     except BodyTooLarge as error:
         await in_thread(writer.close)
         await in_thread(store.truncate_upload, upload_id, start)
-        await in_thread(_refuse_streamed, ctx, start + error.received)
-        raise  # not reached: _refuse_streamed always raises
+        await in_thread(content.refuse_streamed, ctx.state, ctx.registry, start + error.received)
+        raise  # not reached: refuse_streamed always raises
     except BaseException:
         await in_thread(writer.close)
         await in_thread(store.truncate_upload, upload_id, start)
@@ -163,21 +117,11 @@ async def _receive(ctx: Context, upload_id: str, start: int, digest: str | None 
     return received
 
 
-def _refuse_streamed(ctx: Context, received: int) -> None:
-    """The quota error for a body that streamed past the space left."""
-    with ctx.state.db.read() as session:
-        quota.check_early(session, ctx.registry, received)
-    raise OciError(
-        "DENIED",
-        f"storage quota exceeded: registry {ctx.registry.name} has no room for {received} bytes",
-        status=quota.QUOTA_ERROR_STATUS,
-    )
-
-
-def _parse_content_range(ctx: Context, offset: int, upload_id: str, repo: RepositoryName):
+def _parse_content_range(ctx: Context, offset: int, upload_id: str) -> tuple[int, int] | None:
     value = ctx.request.headers.get("content-range")
     if value is None:
         return None
+    repo = ctx.repo
     match = _CONTENT_RANGE.match(value.strip())
     if match is None:
         raise OciError(
@@ -212,54 +156,28 @@ def _parse_content_range(ctx: Context, offset: int, upload_id: str, repo: Reposi
     return start, end
 
 
-def _load_upload(ctx: Context, upload_id: str) -> int:
-    """Bytes received so far by an upload of this repository, or BLOB_UPLOAD_UNKNOWN."""
-    with ctx.state.db.read() as session:
-        repository = find_repository(session, ctx.registry.id, ctx.repo.path)
-        row = session.get(Upload, upload_id) if repository is not None else None
-        if row is None or row.repository_id != repository.id:
-            raise _unknown_upload(upload_id)
-    size = ctx.state.blob_store.upload_size(upload_id)
-    if size is None:
-        raise _unknown_upload(upload_id)
-    return size
-
-
-def _record_offset(ctx: Context, upload_id: str, offset: int) -> None:
-    with ctx.state.db.write() as session:
-        session.execute(
-            update(Upload).where(Upload.id == upload_id).values(offset=offset, updated_at=utcnow())
+async def _receive_chunk(ctx: Context, upload_id: str, offset: int, digest: str | None) -> int:
+    """A PATCH (or final PUT) body at ``offset``, matching its Content-Range if it has one."""
+    expected = _parse_content_range(ctx, offset, upload_id)
+    received = await _receive(ctx, upload_id, offset, digest)
+    if expected is not None and received != expected[1] - expected[0] + 1:
+        await in_thread(ctx.state.blob_store.truncate_upload, upload_id, offset)
+        raise OciError(
+            "SIZE_INVALID",
+            f"Content-Range announced {expected[1] - expected[0] + 1} bytes but the body "
+            f"had {received}; the chunk was discarded",
         )
-
-
-def _drop_upload(ctx: Context, upload_id: str) -> None:
-    with ctx.state.db.write() as session:
-        session.execute(delete(Upload).where(Upload.id == upload_id))
-    ctx.state.blob_store.delete_upload(upload_id)
-
-
-def _commit(ctx: Context, upload_id: str, digest: str, size: int, *, has_row: bool) -> None:
-    """Quota check, link and rename into place in one transaction."""
-    with ctx.state.db.write() as session:
-        repository = ensure_repository(session, ctx.registry.id, ctx.repo.path)
-        quota.check_commit(session, ctx.registry, digest, size)
-        ensure_blob(session, digest, size)
-        link_blob(session, repository.id, digest)
-        touch_repository(session, repository.id)
-        if has_row:
-            session.execute(delete(Upload).where(Upload.id == upload_id))
-        # Inside the transaction: a garbage collector deciding about this digest waits for us.
-        ctx.state.blob_store.promote_upload(upload_id, digest)
+    return received
 
 
 async def _verify_and_commit(
-    ctx: Context, upload_id: str, expected: str, *, has_row: bool
+    ctx: Context, upload_id: str, expected: str, *, has_session: bool
 ) -> Response:
     store = ctx.state.blob_store
     algorithm = expected.split(":", 1)[0]
     size, actual = await in_thread(store.seal_upload, upload_id, algorithm)
     if actual != expected:
-        await in_thread(_drop_upload, ctx, upload_id)
+        await in_thread(content.discard_upload, ctx.state, upload_id)
         raise OciError(
             "DIGEST_INVALID",
             f"uploaded content ({size} bytes) has digest {actual}, not {expected}; the upload "
@@ -267,11 +185,33 @@ async def _verify_and_commit(
             detail={"expected": expected, "actual": actual},
         )
     try:
-        await in_thread(_commit, ctx, upload_id, expected, size, has_row=has_row)
-    except OciError:
-        await in_thread(_drop_upload, ctx, upload_id)
+        await in_thread(
+            content.commit_upload,
+            ctx.state,
+            ctx.registry,
+            ctx.path,
+            upload_id,
+            expected,
+            size,
+            has_session=has_session,
+            check=ctx.check,
+        )
+    except DomainError:  # refused (quota): nothing of it is kept
+        await in_thread(content.discard_upload, ctx.state, upload_id)
         raise
     return _created(ctx.repo, expected)
+
+
+def _mount_source(ctx: Context, source: str | None) -> tuple[bool, str | None]:
+    """(may mount, path of the source repository); None mounts from anywhere in the registry."""
+    if not source:
+        return True, None
+    try:
+        source_repo = parse_repository_name(source)
+    except OciError:
+        return False, None
+    # Across registries: never, whatever the other side holds.
+    return source_repo.registry == ctx.registry.name, source_repo.path
 
 
 # -- handlers ----------------------------------------------------------------------------------
@@ -281,8 +221,10 @@ async def start_upload(ctx: Context) -> Response:
     mount = query.get("mount")
     if mount is not None:
         digest = parse_digest(mount, what="mount digest")
-        mounted = await in_thread(_try_mount, ctx, digest, query.get("from"))
-        if mounted:
+        allowed, source = _mount_source(ctx, query.get("from"))
+        if allowed and await in_thread(
+            content.mount, ctx.state, ctx.registry, ctx.path, digest, source
+        ):
             return _created(ctx.repo, digest)
     digest_param = query.get("digest")
     if digest_param is not None:
@@ -294,98 +236,50 @@ async def start_upload(ctx: Context) -> Response:
         except BaseException:
             await in_thread(ctx.state.blob_store.delete_upload, upload_id)
             raise
-        return await _verify_and_commit(ctx, upload_id, digest, has_row=False)
+        return await _verify_and_commit(ctx, upload_id, digest, has_session=False)
     if mount is None and _has_body(ctx):
         raise OciError(
             "BLOB_UPLOAD_INVALID",
             "a POST with a body needs ?digest=<digest> (monolithic upload); to upload in "
             "steps, POST without a body and send the data to the returned Location",
         )
-    upload_id = await in_thread(_create_session, ctx)
+    upload_id = await in_thread(content.open_upload, ctx.state, ctx.registry, ctx.path)
     return Response(status_code=202, headers=_session_headers(ctx.repo, upload_id, 0))
-
-
-def _create_session(ctx: Context) -> str:
-    upload_id = secrets.token_urlsafe(24)
-    ctx.state.blob_store.create_upload(upload_id)
-    with ctx.state.db.write() as session:
-        repository = ensure_repository(session, ctx.registry.id, ctx.repo.path)
-        session.add(Upload(id=upload_id, repository_id=repository.id, offset=0))
-    return upload_id
-
-
-def _try_mount(ctx: Context, digest: str, source: str | None) -> bool:
-    """Link an existing blob of the same registry; False means: fall back to an upload."""
-    with ctx.state.db.write() as session:
-        found = False
-        if source:
-            try:
-                source_repo = parse_repository_name(source)
-            except OciError:
-                return False
-            if source_repo.registry != ctx.registry.name:
-                return False  # across registries: never, whatever the other side holds
-            repository = find_repository(session, ctx.registry.id, source_repo.path)
-            found = (
-                repository is not None
-                and linked_blob_size(session, repository.id, digest) is not None
-            )
-        else:
-            # Automatic mount: any repository of the caller's own registry.
-            found = registry_holds_blob(session, ctx.registry.id, digest)
-        if not found or ctx.state.blob_store.stat(digest) is None:
-            return False
-        target = ensure_repository(session, ctx.registry.id, ctx.repo.path)
-        link_blob(session, target.id, digest)
-        touch_repository(session, target.id)
-    return True
 
 
 async def upload_status(ctx: Context) -> Response:
     upload_id = ctx.params["upload_id"]
-    size = await in_thread(_load_upload, ctx, upload_id)
+    size = await in_thread(content.upload_offset, ctx.state, ctx.registry, ctx.path, upload_id)
     return Response(status_code=204, headers=_session_headers(ctx.repo, upload_id, size))
 
 
 async def patch_upload(ctx: Context) -> Response:
     upload_id = ctx.params["upload_id"]
-    async with ctx.plane.upload_locks.hold(upload_id):
-        offset = await in_thread(_load_upload, ctx, upload_id)
-        expected = _parse_content_range(ctx, offset, upload_id, ctx.repo)
-        received = await _receive(ctx, upload_id, offset)
-        if expected is not None and received != expected[1] - expected[0] + 1:
-            await in_thread(ctx.state.blob_store.truncate_upload, upload_id, offset)
-            raise OciError(
-                "SIZE_INVALID",
-                f"Content-Range announced {expected[1] - expected[0] + 1} bytes but the body "
-                f"had {received}; the chunk was discarded",
-            )
+    async with ctx.services.upload_locks.hold(upload_id):
+        offset = await in_thread(
+            content.upload_offset, ctx.state, ctx.registry, ctx.path, upload_id
+        )
+        received = await _receive_chunk(ctx, upload_id, offset, None)
         new_offset = offset + received
-        await in_thread(_record_offset, ctx, upload_id, new_offset)
+        await in_thread(content.record_offset, ctx.state, upload_id, new_offset)
     return Response(status_code=202, headers=_session_headers(ctx.repo, upload_id, new_offset))
 
 
 async def finish_upload(ctx: Context) -> Response:
     upload_id = ctx.params["upload_id"]
     digest = parse_digest(ctx.request.query_params.get("digest"), what="digest query parameter")
-    async with ctx.plane.upload_locks.hold(upload_id):
-        offset = await in_thread(_load_upload, ctx, upload_id)
+    async with ctx.services.upload_locks.hold(upload_id):
+        offset = await in_thread(
+            content.upload_offset, ctx.state, ctx.registry, ctx.path, upload_id
+        )
         if _has_body(ctx):
-            expected = _parse_content_range(ctx, offset, upload_id, ctx.repo)
-            received = await _receive(ctx, upload_id, offset, digest)
-            if expected is not None and received != expected[1] - expected[0] + 1:
-                await in_thread(ctx.state.blob_store.truncate_upload, upload_id, offset)
-                raise OciError(
-                    "SIZE_INVALID",
-                    f"Content-Range announced {expected[1] - expected[0] + 1} bytes but the "
-                    f"body had {received}; the chunk was discarded",
-                )
-        return await _verify_and_commit(ctx, upload_id, digest, has_row=True)
+            await _receive_chunk(ctx, upload_id, offset, digest)
+        return await _verify_and_commit(ctx, upload_id, digest, has_session=True)
 
 
 async def cancel_upload(ctx: Context) -> Response:
     upload_id = ctx.params["upload_id"]
-    async with ctx.plane.upload_locks.hold(upload_id):
-        await in_thread(_load_upload, ctx, upload_id)
-        await in_thread(_drop_upload, ctx, upload_id)
+    async with ctx.services.upload_locks.hold(upload_id):
+        await in_thread(content.upload_offset, ctx.state, ctx.registry, ctx.path, upload_id)
+        await in_thread(content.discard_upload, ctx.state, upload_id)
     return Response(status_code=204)

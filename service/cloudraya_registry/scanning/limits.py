@@ -1,15 +1,19 @@
 """Bounds every scan obeys, so hostile images cost bounded memory and time.
 
-Each limit can be changed through an environment variable of the service process; the
-defaults fit real images (a full distribution layer is a few hundred MB unpacked).
+Each limit can be changed through an environment variable of the service process (read once
+at start, see ``ServiceConfig.environ``); the defaults fit real images (a full distribution
+layer is a few hundred MB unpacked).
 """
 
 from __future__ import annotations
 
-import os
+import functools
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from cloudraya_registry.config import ConfigError
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -27,16 +31,16 @@ class ScanUnsupported(Exception):
     """The artifact is not something the scanner understands (e.g. a Helm chart)."""
 
 
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
+def env_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
     if not raw:
         return default
     try:
         value = int(raw)
     except ValueError as exc:
-        raise SystemExit(f"{name} must be an integer, got {raw!r}") from exc
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
     if value <= 0:
-        raise SystemExit(f"{name} must be positive, got {value}")
+        raise ConfigError(f"{name} must be positive, got {value}")
     return value
 
 
@@ -60,21 +64,22 @@ class ScanLimits:
     max_seconds: int = 900
 
     @classmethod
-    def from_env(cls) -> ScanLimits:
+    def from_env(cls, environ: Mapping[str, str]) -> ScanLimits:
         d = cls()
+        setting = functools.partial(env_int, environ)
         return cls(
-            max_layer_bytes=env_int("CLOUDRAYA_SCAN_MAX_LAYER_BYTES", d.max_layer_bytes),
-            max_ratio=env_int("CLOUDRAYA_SCAN_MAX_RATIO", d.max_ratio),
-            ratio_floor_bytes=env_int("CLOUDRAYA_SCAN_RATIO_FLOOR_BYTES", d.ratio_floor_bytes),
-            max_entries_per_layer=env_int("CLOUDRAYA_SCAN_MAX_ENTRIES", d.max_entries_per_layer),
-            max_file_bytes=env_int("CLOUDRAYA_SCAN_MAX_FILE_BYTES", d.max_file_bytes),
-            max_collected_bytes=env_int(
+            max_layer_bytes=setting("CLOUDRAYA_SCAN_MAX_LAYER_BYTES", d.max_layer_bytes),
+            max_ratio=setting("CLOUDRAYA_SCAN_MAX_RATIO", d.max_ratio),
+            ratio_floor_bytes=setting("CLOUDRAYA_SCAN_RATIO_FLOOR_BYTES", d.ratio_floor_bytes),
+            max_entries_per_layer=setting("CLOUDRAYA_SCAN_MAX_ENTRIES", d.max_entries_per_layer),
+            max_file_bytes=setting("CLOUDRAYA_SCAN_MAX_FILE_BYTES", d.max_file_bytes),
+            max_collected_bytes=setting(
                 "CLOUDRAYA_SCAN_MAX_COLLECTED_BYTES", d.max_collected_bytes
             ),
-            max_binary_bytes=env_int("CLOUDRAYA_SCAN_MAX_BINARY_BYTES", d.max_binary_bytes),
+            max_binary_bytes=setting("CLOUDRAYA_SCAN_MAX_BINARY_BYTES", d.max_binary_bytes),
             max_symlink_hops=d.max_symlink_hops,
             max_path_length=d.max_path_length,
-            max_seconds=env_int("CLOUDRAYA_SCAN_MAX_SECONDS", d.max_seconds),
+            max_seconds=setting("CLOUDRAYA_SCAN_MAX_SECONDS", d.max_seconds),
         )
 
 

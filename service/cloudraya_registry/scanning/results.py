@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from cloudraya_registry.db.models import Manifest, ScanStatus, utcnow
+from cloudraya_registry.db.models import Manifest, utcnow
+from cloudraya_registry.domain.scan_states import ScanStatus
 from cloudraya_registry.scanning.matcher import Finding
 from cloudraya_registry.scanning.models import ScanFinding, ScanPackage, VulnDbImport
 from cloudraya_registry.scanning.scanner import PlatformResult

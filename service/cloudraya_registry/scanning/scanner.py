@@ -11,6 +11,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Protocol
 
+from cloudraya_registry.domain.media_types import (
+    IMAGE_CONFIGS,
+    IMAGE_MANIFESTS,
+    INDEXES,
+    LAYERS,
+    MAX_MANIFEST_BYTES,
+)
 from cloudraya_registry.scanning import analyzers
 from cloudraya_registry.scanning.analyzers import apk, dpkg, npm, os_release, python
 from cloudraya_registry.scanning.analyzers.gobinary import parse_buildinfo
@@ -18,31 +25,11 @@ from cloudraya_registry.scanning.inventory import Inventory, OperatingSystem, Pa
 from cloudraya_registry.scanning.limits import Deadline, ScanFailed, ScanLimits, ScanUnsupported
 from cloudraya_registry.scanning.rootfs import RootFilesystem
 
-MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 MAX_CONFIG_BYTES = 8 * 1024 * 1024
-
-INDEX_TYPES = {
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-}
-IMAGE_TYPES = {
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-}
-CONFIG_TYPES = {
-    "application/vnd.oci.image.config.v1+json",
-    "application/vnd.docker.container.image.v1+json",
-}
-LAYER_TYPES = {
-    "application/vnd.oci.image.layer.v1.tar",
-    "application/vnd.oci.image.layer.v1.tar+gzip",
-    "application/vnd.oci.image.layer.v1.tar+zstd",
-    "application/vnd.oci.image.layer.nondistributable.v1.tar",
-    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-    "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
-    "application/vnd.docker.image.rootfs.diff.tar.gzip",
-    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-}
+INDEX_TYPES = frozenset(INDEXES)
+IMAGE_TYPES = frozenset(IMAGE_MANIFESTS)
+CONFIG_TYPES = frozenset(IMAGE_CONFIGS)
+LAYER_TYPES = frozenset(LAYERS)
 
 
 class BlobReader(Protocol):

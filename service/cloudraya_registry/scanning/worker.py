@@ -14,10 +14,12 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Mapping
 
 from sqlalchemy import select, update
 
-from cloudraya_registry.db.models import Manifest, ScanStatus
+from cloudraya_registry.db.models import Manifest
+from cloudraya_registry.domain.scan_states import ScanStatus
 from cloudraya_registry.scanning import results
 from cloudraya_registry.scanning.limits import (
     ScanCancelled,
@@ -36,16 +38,16 @@ POLL_SECONDS = 2.0
 DEFAULT_WORKERS = 2
 
 
-def pool_size_from_env() -> int:
+def pool_size_from_env(environ: Mapping[str, str]) -> int:
     """``CLOUDRAYA_SCAN_WORKERS``: how many scans run at once (default 2)."""
-    return env_int("CLOUDRAYA_SCAN_WORKERS", DEFAULT_WORKERS)
+    return env_int(environ, "CLOUDRAYA_SCAN_WORKERS", DEFAULT_WORKERS)
 
 
 class ScanPool:
     def __init__(self, state: ServiceState, workers: int | None = None) -> None:
         self.state = state
-        self.limits = ScanLimits.from_env()
-        self.size = workers or pool_size_from_env()
+        self.limits = ScanLimits.from_env(state.config.environ)
+        self.size = workers or pool_size_from_env(state.config.environ)
         self._stop = threading.Event()
         self._wake = threading.Condition()
         self._pending = 0

@@ -1,4 +1,4 @@
-"""The web dashboard (``/ui``): server-rendered pages over the control plane's own handlers.
+"""The web dashboard (``/ui``): server-rendered pages over the domain layer the JSON API uses.
 
 Integration: ``ui.mount(app, state)`` once, after the other routers. Pages are excluded from
 the OpenAPI document; static files are served under ``/ui/static``.

@@ -1,56 +1,60 @@
-"""What the dashboard asks of the control plane: each call goes to the handler the JSON API
-uses, so every rule (grow-only storage, typed-name deletion, immutability ...) is enforced,
-audited and worded in exactly one place.
-
-Form values arrive as strings; they become the handlers' request models here, and a model
-refusal becomes the same sentence the JSON API would answer with.
+"""What the dashboard asks of the registry: each call goes to the domain layer the JSON API
+uses too, so every rule (grow-only storage, typed-name deletion, immutability ...) is enforced,
+audited and worded in exactly one place. Results come back as the API's own views, which the
+templates render.
 """
 
 from __future__ import annotations
 
-from fastapi import BackgroundTasks
-from pydantic import ValidationError
-
-from cloudraya_registry.controlplane import (
-    audit_log,
+from cloudraya_registry.controlplane.audit_log import AuditEventView, audit_event_list
+from cloudraya_registry.controlplane.views import (
+    ArtifactView,
+    RegistryView,
+    RepositorySummary,
+    SettingsView,
+    artifact_view,
+    registry_view,
+    repository_view,
+    settings_view,
+)
+from cloudraya_registry.domain import (
+    artifacts,
+    audit,
     credentials,
-    push_command,
+    push_commands,
     registries,
     repositories,
-    settings,
-    storage,
 )
-from cloudraya_registry.controlplane.deps import Caller
-from cloudraya_registry.controlplane.views import RegistryView
-from cloudraya_registry.errors import ApiError, invalid_argument, validation_message
-from cloudraya_registry.scanning import api as scanning_api
+from cloudraya_registry.domain.actors import Actor
+from cloudraya_registry.domain.credentials import NewCredential
+from cloudraya_registry.scanning import reports
 from cloudraya_registry.scanning.severity import LEVELS
 from cloudraya_registry.state import ServiceState
 
 
-def _invalid(exc: ValidationError) -> ApiError:
-    message, problems = validation_message(list(exc.errors()))
-    return invalid_argument(message, problems=problems)
+def list_registries(state: ServiceState, actor: Actor) -> list[RegistryView]:
+    return [registry_view(state, d) for d in registries.list_all(state, actor)]
 
 
-def list_registries(state: ServiceState, caller: Caller) -> list[RegistryView]:
-    return registries.list_registries(state, caller).registries
+def get_registry(state: ServiceState, actor: Actor, name: str) -> RegistryView:
+    return registry_view(state, registries.get(state, actor, name))
 
 
-def get_registry(state: ServiceState, caller: Caller, name: str) -> RegistryView:
-    return registries.get_registry(name, state, caller)
+def recent_activity(
+    state: ServiceState, actor: Actor, name: str, limit: int = 8
+) -> list[AuditEventView]:
+    return audit_event_list(*audit.read_log(state, actor, name, limit, None)).events
 
 
-def recent_activity(state: ServiceState, caller: Caller, name: str, limit: int = 8):
-    return audit_log.read_audit_log(name, state, caller, limit=limit, before=None).events
+def list_repositories(state: ServiceState, actor: Actor, name: str) -> list[RepositorySummary]:
+    return [repository_view(r) for r in repositories.summaries(state, actor, name)]
 
 
-def list_repositories(state: ServiceState, caller: Caller, name: str):
-    return repositories.list_repositories(name, state, caller).repositories
-
-
-def list_artifacts(state: ServiceState, caller: Caller, name: str, repository: str):
-    return repositories.list_artifacts(name, repository, state, caller).artifacts
+def list_artifacts(
+    state: ServiceState, actor: Actor, name: str, repository: str
+) -> list[ArtifactView]:
+    found = artifacts.list_for_repository(state, actor, name, repository)
+    return [artifact_view(a) for a in found]
 
 
 def severity_levels() -> tuple[str, ...]:
@@ -59,57 +63,45 @@ def severity_levels() -> tuple[str, ...]:
 
 
 def vulnerability_report(
-    state: ServiceState, caller: Caller, name: str, repository: str, reference: str
-):
-    return scanning_api.get_vulnerabilities(name, repository, reference, state, caller)
+    state: ServiceState, actor: Actor, name: str, repository: str, reference: str
+) -> reports.VulnerabilityReport:
+    return reports.vulnerability_report(state, actor, name, repository, reference)
 
 
-def request_scan(state: ServiceState, caller: Caller, name: str, repository: str, ref: str):
-    return scanning_api.request_scan(name, repository, ref, state, caller)
+def request_scan(
+    state: ServiceState, actor: Actor, name: str, repository: str, reference: str
+) -> reports.ScanReport:
+    return reports.request_scan(state, actor, name, repository, reference)
 
 
 def update_settings(
-    state: ServiceState, caller: Caller, name: str, tag_immutability: bool, scan_on_push: bool
-):
-    body = settings.UpdateSettingsRequest(
-        tag_immutability=tag_immutability, scan_on_push=scan_on_push
+    state: ServiceState, actor: Actor, name: str, tag_immutability: bool, scan_on_push: bool
+) -> SettingsView:
+    registry = registries.update_settings(
+        state, actor, name, tag_immutability=tag_immutability, scan_on_push=scan_on_push
     )
-    return settings.update_settings(name, body, state, caller)
+    return settings_view(registry)
 
 
-def parse_storage_gb(raw: str) -> int:
-    text = raw.strip()
-    if not text.isdigit():
-        raise invalid_argument(
-            f"storage_gb: must be a whole number of GB, a multiple of 10 (got {raw!r})"
-        )
-    return int(text)
+def resize_storage(state: ServiceState, actor: Actor, name: str, raw_gb: str) -> RegistryView:
+    storage_gb = registries.parse_storage_gb(raw_gb)
+    return registry_view(state, registries.resize_storage(state, actor, name, storage_gb))
 
 
-def resize_storage(state: ServiceState, caller: Caller, name: str, raw_gb: str) -> RegistryView:
-    try:
-        body = storage.ResizeStorageRequest(storage_gb=parse_storage_gb(raw_gb))
-    except ValidationError as exc:
-        raise _invalid(exc) from None
-    return storage.resize_storage(name, body, state, caller)
-
-
-def reset_password(state: ServiceState, caller: Caller, name: str):
+def reset_password(state: ServiceState, actor: Actor, name: str) -> NewCredential:
     """A generated password (the documented reset); shown once by the caller's page."""
-    return credentials.reset_password(name, state, caller, None)
+    return credentials.reset_password(state, actor, name)
 
 
-def push_commands(state: ServiceState, caller: Caller, name: str, repository: str, tag: str):
-    return push_command.push_command(name, state, caller, repository=repository, tag=tag)
+def push_commands_for(
+    state: ServiceState, actor: Actor, name: str, repository: str, tag: str
+) -> push_commands.PushCommands:
+    return push_commands.for_registry(state, actor, name, repository, tag)
 
 
-def delete_repository(
-    state: ServiceState, caller: Caller, name: str, repository: str, background: BackgroundTasks
-) -> None:
-    repositories.delete_repository(name, repository, state, caller, background)
+def delete_repository(state: ServiceState, actor: Actor, name: str, repository: str) -> None:
+    repositories.delete(state, actor, name, repository)
 
 
-def delete_registry(
-    state: ServiceState, caller: Caller, name: str, confirm: str, background: BackgroundTasks
-) -> None:
-    registries.delete_registry(name, state, caller, background, confirm)
+def delete_registry(state: ServiceState, actor: Actor, name: str, confirm: str) -> None:
+    registries.delete(state, actor, name, confirm)

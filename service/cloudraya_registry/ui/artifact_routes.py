@@ -6,10 +6,12 @@ separator that no repository path can contain (``-`` alone is not a path compone
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from cloudraya_registry.errors import ApiError
+from cloudraya_registry.domain.errors import DomainError, NotFound
+from cloudraya_registry.domain.scan_states import IN_PROGRESS
+from cloudraya_registry.errors import status_of
 from cloudraya_registry.ui import actions
 from cloudraya_registry.ui.rendering import (
     UI_PREFIX,
@@ -23,7 +25,6 @@ from cloudraya_registry.ui.rendering import (
 
 REPOSITORY = f"{UI_PREFIX}/registries/{{name}}/repositories/{{repository:path}}"
 ARTIFACT = f"{REPOSITORY}/-/artifacts/{{reference}}"
-SCAN_IN_PROGRESS = ("queued", "running")
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 
@@ -52,15 +53,13 @@ def _delete_page(
 
 
 @router.post(f"{REPOSITORY}/-/delete")
-def delete_repository(
-    request: Request, name: str, repository: str, background: BackgroundTasks
-) -> Response:
+def delete_repository(request: Request, name: str, repository: str) -> Response:
     try:
-        actions.delete_repository(state_of(request), _caller(request), name, repository, background)
-    except ApiError as exc:
-        if exc.status_code == 404:
-            raise
-        return _delete_page(request, name, repository, error=exc.message, status=exc.status_code)
+        actions.delete_repository(state_of(request), _caller(request), name, repository)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _delete_page(request, name, repository, error=exc.message, status=status_of(exc))
     session_of(request).add_flash("success", f"Repository {repository} was deleted.")
     return redirect(ui_url("registries", name) + "#repositories")
 
@@ -101,7 +100,7 @@ def vulnerabilities(request: Request, name: str, repository: str, reference: str
             "report": report,
             "counts": counts,
             "levels": actions.severity_levels(),
-            "in_progress": report.status in SCAN_IN_PROGRESS,
+            "in_progress": report.status in IN_PROGRESS,
         },
     )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cloudraya_registry.db.models import as_utc
+
 _UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB")
 
 
@@ -19,12 +21,6 @@ def human_size(value: int | float | None) -> str:
         if size < 1024 or unit == _UNITS[-1]:
             return f"{size:.1f} {unit}" if size < 100 else f"{size:.0f} {unit}"
     raise AssertionError("unreachable")
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
 
 
 def exact_time(value: dt.datetime | None) -> str:

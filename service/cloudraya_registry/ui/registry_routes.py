@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
-from cloudraya_registry.controlplane.schemas import MIN_STORAGE_GB, STORAGE_STEP_GB
-from cloudraya_registry.errors import ApiError
-from cloudraya_registry.oci.quota import bytes_per_storage_unit
+from cloudraya_registry.domain.audit import LABELS as ACTION_LABELS
+from cloudraya_registry.domain.errors import DomainError, NotFound
+from cloudraya_registry.domain.registries import MIN_STORAGE_GB, STORAGE_STEP_GB
+from cloudraya_registry.errors import status_of
 from cloudraya_registry.ui import actions
 from cloudraya_registry.ui.rendering import (
     UI_PREFIX,
@@ -22,19 +23,7 @@ from cloudraya_registry.ui.rendering import (
     ui_url,
 )
 
-FREE_STORAGE_GB = MIN_STORAGE_GB  # every registry starts with (and includes) this much
 REGISTRY = f"{UI_PREFIX}/registries/{{name}}"
-# Audit actions in words; an action without an entry is shown as its code.
-ACTION_LABELS = {
-    "registry.create": "Registry created",
-    "registry.delete": "Registry deleted",
-    "registry.password.reset": "Password changed",
-    "registry.settings.update": "Settings changed",
-    "registry.storage.resize": "Storage resized",
-    "repository.delete": "Repository deleted",
-    "artifact.scan": "Scan requested",
-    "credential.failure": "Failed login",
-}
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 
@@ -45,8 +34,8 @@ def _caller(request: Request):
     return session_of(request).caller(request)
 
 
-def _storage(registry) -> dict:
-    total = registry.storage.total_gb * bytes_per_storage_unit()
+def _storage(request: Request, registry) -> dict:
+    total = state_of(request).config.capacity_bytes(registry.storage.total_gb)
     return {"used": registry.storage.used_bytes, "total": total}
 
 
@@ -56,7 +45,10 @@ def registry_list(request: Request) -> Response:
     return render(
         request,
         "registries.html",
-        {"registries": [(r, _storage(r)) for r in found], "storage_unit": bytes_per_storage_unit()},
+        {
+            "registries": [(r, _storage(request, r)) for r in found],
+            "storage_unit": state_of(request).config.storage_unit_bytes,
+        },
     )
 
 
@@ -68,9 +60,9 @@ def _detail(request: Request, name: str, *, status_code: int = 200, **extra) -> 
         "registry": registry,
         "activity": actions.recent_activity(state, caller, name),
         "action_labels": ACTION_LABELS,
-        "storage": _storage(registry),
+        "storage": _storage(request, registry),
         "repositories": repositories,
-        "free_gb": FREE_STORAGE_GB,
+        "free_gb": MIN_STORAGE_GB,
         "step_gb": STORAGE_STEP_GB,
         "form_error": None,
         **extra,
@@ -83,10 +75,10 @@ def registry_detail(request: Request, name: str) -> Response:
     return _detail(request, name)
 
 
-def _refused_form(request: Request, name: str, form: str, exc: ApiError) -> Response:
+def _refused_form(request: Request, name: str, form: str, exc: DomainError) -> Response:
     """The detail page again, with the refusal next to the form that caused it."""
     return _detail(
-        request, name, status_code=exc.status_code, form_error={"form": form, "text": exc.message}
+        request, name, status_code=status_of(exc), form_error={"form": form, "text": exc.message}
     )
 
 
@@ -121,9 +113,9 @@ def resize_storage(
     before = actions.get_registry(state, caller, name).storage.total_gb
     try:
         after = actions.resize_storage(state, caller, name, storage_gb)
-    except ApiError as exc:
-        if exc.status_code == 404:
-            raise
+    except NotFound:
+        raise
+    except DomainError as exc:
         return _refused_form(request, name, "storage", exc)
     total = after.storage.total_gb
     text = (
@@ -151,10 +143,10 @@ def push_command(
     registry = actions.get_registry(state, caller, name)
     error = None
     try:
-        commands = actions.push_commands(state, caller, name, repository, tag)
-    except ApiError as exc:
-        if exc.status_code == 404:
-            raise
+        commands = actions.push_commands_for(state, caller, name, repository, tag)
+    except NotFound:
+        raise
+    except DomainError as exc:
         error, commands = exc.message, None
     return render(
         request,
@@ -191,15 +183,14 @@ def _delete_page(request: Request, name: str, error: str | None = None, status: 
 def delete_registry(
     request: Request,
     name: str,
-    background: BackgroundTasks,
     confirm: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     try:
-        actions.delete_registry(state_of(request), _caller(request), name, confirm, background)
-    except ApiError as exc:
-        if exc.status_code == 404:
-            raise
-        return _delete_page(request, name, error=exc.message, status=exc.status_code)
+        actions.delete_registry(state_of(request), _caller(request), name, confirm)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _delete_page(request, name, error=exc.message, status=status_of(exc))
     session_of(request).add_flash(
         "success", f"Registry {name} and everything in it were deleted permanently."
     )

@@ -2,8 +2,8 @@
 
 Every ``/ui`` route runs inside :class:`UiRoute`, which loads the session cookie, refuses POSTs
 without the session's CSRF token, sends anonymous visitors to the sign-in page and turns every
-failure into an HTML page that says what went wrong: the control plane's ``ApiError`` message,
-a validation sentence, or "internal error" (the stack trace goes to the log only).
+failure into an HTML page that says what went wrong: the refusal of a domain rule, a
+validation sentence, or "internal error" (the stack trace goes to the log only).
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from cloudraya_registry.errors import ApiError, validation_message
+from cloudraya_registry.domain.errors import DomainError
+from cloudraya_registry.domain.scan_states import LABELS as SCAN_LABELS
+from cloudraya_registry.errors import ApiError, status_of, validation_message
 from cloudraya_registry.state import ServiceState
 from cloudraya_registry.ui import formatting
 from cloudraya_registry.ui.session import CSRF_FIELD, UiSession, load_session, store
@@ -80,6 +82,7 @@ def _environment() -> jinja2.Environment:
     env.globals["ui_url"] = ui_url
     env.globals["static_url"] = lambda name: f"{STATIC_PREFIX}/{name}"
     env.globals["CSRF_FIELD"] = CSRF_FIELD
+    env.globals["SCAN_LABELS"] = SCAN_LABELS
     return env
 
 
@@ -184,6 +187,10 @@ class UiRoute(APIRoute):
             except ApiError as exc:
                 title = _TITLES.get(exc.status_code, "Something went wrong")
                 response = error_page(request, exc.status_code, title, exc.message)
+            except DomainError as exc:
+                status = status_of(exc)
+                title = _TITLES.get(status, "Something went wrong")
+                response = error_page(request, status, title, exc.message)
             except (RequestValidationError, ValidationError) as exc:
                 message, _ = validation_message(list(exc.errors()))
                 response = error_page(request, 400, _TITLES[400], message)

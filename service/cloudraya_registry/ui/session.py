@@ -24,9 +24,9 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cloudraya_registry.controlplane.deps import Caller
 from cloudraya_registry.db.models import ApiToken, Project
-from cloudraya_registry.security.api_tokens import TokenOwner, find_token_owner, token_digest
+from cloudraya_registry.domain.actors import Actor
+from cloudraya_registry.domain.api_tokens import TokenOwner, find_token_owner, token_digest
 from cloudraya_registry.state import ServiceState
 
 COOKIE_NAME = "cloudraya_ui"
@@ -94,10 +94,10 @@ class UiSession:
     def signed_in(self) -> bool:
         return self.owner is not None
 
-    def caller(self, request: Request) -> Caller:
+    def caller(self, request: Request) -> Actor:
         assert self.owner is not None
         client = request.client
-        return Caller(self.owner.project_id, self.owner.token_name, client.host if client else None)
+        return Actor(self.owner.project_id, self.owner.token_name, client.host if client else None)
 
     def add_flash(self, kind: str, text: str) -> None:
         self.flash.append({"kind": kind, "text": text})

@@ -1,6 +1,7 @@
 """Parsing and validating manifest documents (OCI image/index, Docker schema 2/list).
 
 Pure functions over bytes: they know nothing of storage, so every rule here can be tested alone.
+A document that breaks a rule raises :class:`ManifestInvalid` saying what is wrong.
 """
 
 from __future__ import annotations
@@ -9,19 +10,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from cloudraya_registry.oci.errors import OciError
-from cloudraya_registry.oci.names import DIGEST_RULE, parse_digest
+from cloudraya_registry.domain.errors import InvalidArgument
+from cloudraya_registry.domain.media_types import (
+    IMAGE_CONFIGS,
+    INDEXES,
+    MANIFESTS,
+    OCI_INDEX,
+    OCI_MANIFEST,
+)
+from cloudraya_registry.domain.names import DIGEST_RULE, digest_problem
 
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
-DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-IMAGE_TYPES = (OCI_MANIFEST, DOCKER_MANIFEST)
-INDEX_TYPES = (OCI_INDEX, DOCKER_LIST)
-SUPPORTED_TYPES = IMAGE_TYPES + INDEX_TYPES
-OCI_IMAGE_CONFIG = "application/vnd.oci.image.config.v1+json"
-DOCKER_IMAGE_CONFIG = "application/vnd.docker.container.image.v1+json"
-MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+
+class ManifestInvalid(InvalidArgument):
+    pass
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ class ParsedManifest:
     annotations: dict[str, str] | None = None
 
 
-def _invalid(message: str, **detail: Any) -> OciError:
-    return OciError("MANIFEST_INVALID", message, detail=detail or None)
+def _invalid(message: str, **detail: Any) -> ManifestInvalid:
+    return ManifestInvalid(message, **detail)
 
 
 def _descriptor(value: Any, where: str) -> Descriptor:
@@ -72,10 +73,9 @@ def _descriptor(value: Any, where: str) -> Descriptor:
         raise _invalid(f"{where}.mediaType is missing or not a string")
     if not isinstance(digest, str):
         raise _invalid(f"{where}.digest is missing or not a string; {DIGEST_RULE}")
-    try:
-        parse_digest(digest, what=f"{where}.digest")
-    except OciError as error:
-        raise _invalid(error.message, digest=digest) from None
+    problem = digest_problem(digest, what=f"{where}.digest")
+    if problem is not None:
+        raise _invalid(problem, digest=digest)
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise _invalid(f"{where}.size must be a non-negative integer")
     annotations = value.get("annotations")
@@ -98,7 +98,7 @@ def _descriptor(value: Any, where: str) -> Descriptor:
 
 
 def parse_manifest(body: bytes, content_type: str | None) -> ParsedManifest:
-    """Validate a manifest document; MANIFEST_INVALID (or UNSUPPORTED) says what is wrong."""
+    """Validate a manifest document; :class:`ManifestInvalid` says what is wrong."""
     try:
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -124,12 +124,11 @@ def parse_manifest(body: bytes, content_type: str | None) -> ParsedManifest:
     if media_type is None:
         # OCI documents may omit mediaType; the shape tells image from index.
         media_type = OCI_INDEX if "manifests" in document else OCI_MANIFEST
-    if media_type not in SUPPORTED_TYPES:
-        raise OciError(
-            "MANIFEST_INVALID",
+    if media_type not in MANIFESTS:
+        raise _invalid(
             f"manifest media type {media_type!r} is not supported; supported: "
-            + ", ".join(SUPPORTED_TYPES),
-            detail={"mediaType": media_type},
+            + ", ".join(MANIFESTS),
+            mediaType=media_type,
         )
 
     annotations = document.get("annotations")
@@ -143,7 +142,7 @@ def parse_manifest(body: bytes, content_type: str | None) -> ParsedManifest:
     subject = document.get("subject")
     parsed = ParsedManifest(
         media_type=media_type,
-        is_index=media_type in INDEX_TYPES,
+        is_index=media_type in INDEXES,
         subject=_descriptor(subject, "subject") if subject is not None else None,
         artifact_type=artifact_type,
         annotations=annotations or None,
@@ -165,10 +164,7 @@ def parse_manifest(body: bytes, content_type: str | None) -> ParsedManifest:
     if not isinstance(layers, list):
         raise _invalid("'layers' must be a list of descriptors")
     parsed.layers = [_descriptor(layer, f"layers[{i}]") for i, layer in enumerate(layers)]
-    if parsed.artifact_type is None and parsed.config.media_type not in (
-        OCI_IMAGE_CONFIG,
-        DOCKER_IMAGE_CONFIG,
-    ):
+    if parsed.artifact_type is None and parsed.config.media_type not in IMAGE_CONFIGS:
         # Referrers API: an image manifest's artifact type defaults to its config media type.
         parsed.artifact_type = parsed.config.media_type
     return parsed

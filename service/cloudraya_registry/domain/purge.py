@@ -1,16 +1,15 @@
 """Removing the bytes of deleted content right away (the docs promise immediate removal).
 
-Before a registry or repository is deleted we note which digests it references; after the
-rows are gone, every one of those blobs that nothing else references is removed from the
-database and the blob store. The full garbage collector then runs in the background for
-anything else (orphaned files, abandoned uploads), with its usual grace period.
+Before a registry or repository is deleted its digests are noted; after the rows are gone,
+each of those blobs nothing else references is removed from the database and the blob store.
+The garbage collector catches anything else later, with its grace period.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from fastapi import BackgroundTasks
 from sqlalchemy import delete, exists, select, union
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,9 @@ from cloudraya_registry.db.models import (
     Repository,
     RepositoryBlob,
 )
-from cloudraya_registry.state import ServiceState
+
+if TYPE_CHECKING:
+    from cloudraya_registry.state import ServiceState
 
 log = logging.getLogger("cloudraya_registry.purge")
 
@@ -44,7 +45,7 @@ def repository_ids_of(session: Session, registry_id: int) -> list[int]:
     return list(session.scalars(select(Repository.id).where(Repository.registry_id == registry_id)))
 
 
-def purge_unreferenced(state: ServiceState, digests: set[str]) -> int:
+def remove_unreferenced(state: ServiceState, digests: set[str]) -> int:
     """Remove each blob of ``digests`` that no repository or manifest references any more."""
     unreferenced = ~exists().where(RepositoryBlob.digest == Blob.digest) & ~exists().where(
         Manifest.digest == Blob.digest
@@ -65,19 +66,3 @@ def purge_unreferenced(state: ServiceState, digests: set[str]) -> int:
                 "could not remove blob; the garbage collector will retry", extra={"digest": digest}
             )
     return removed
-
-
-def collect_garbage_later(state: ServiceState, background: BackgroundTasks, reason: str) -> None:
-    background.add_task(_collect_garbage, state, reason)
-
-
-def _collect_garbage(state: ServiceState, reason: str) -> None:
-    from cloudraya_registry.gc import collect_garbage
-
-    try:
-        collect_garbage(state)
-    except Exception:
-        log.exception(
-            "garbage collection failed; it runs again on the next deletion or `gc`",
-            extra={"reason": reason},
-        )

@@ -1,0 +1,186 @@
+"""A repository's blobs: what a pull finds, what a push adds (upload sessions, monolithic
+uploads, mounts) and what a delete unlinks.
+
+Upload bytes go to the upload's file in the blob store; a blob becomes visible only when the
+upload is committed: digest verified, checks passed, file renamed into place inside the
+transaction that links it, so nothing partial is ever served.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, update
+
+from cloudraya_registry.db.models import Upload, utcnow
+from cloudraya_registry.domain import blobs, quota, repositories
+from cloudraya_registry.domain.changes import BlobAdded, BlobRemoved, Check
+from cloudraya_registry.domain.errors import BlobNotFound, QuotaExceeded, UploadNotFound
+
+if TYPE_CHECKING:
+    from cloudraya_registry.domain.registries import RegistryInfo
+    from cloudraya_registry.state import ServiceState
+
+
+def _full(registry: RegistryInfo, repository: str) -> str:
+    return f"{registry.name}/{repository}"
+
+
+def blob_unknown(registry: RegistryInfo, repository: str, digest: str) -> BlobNotFound:
+    return BlobNotFound(
+        f"blob {digest} is not in repository {_full(registry, repository)}", digest=digest
+    )
+
+
+# -- pulls -----------------------------------------------------------------------------------
+def blob_size(state: ServiceState, registry: RegistryInfo, repository: str, digest: str) -> int:
+    """Size of a blob the repository links (only linked content is served)."""
+    with state.db.read() as session:
+        repo = repositories.load(session, registry.id, registry.name, repository)
+        size = blobs.linked_size(session, repo.id, digest)
+    if size is None:
+        raise blob_unknown(registry, repository, digest)
+    return size
+
+
+# -- deletes ---------------------------------------------------------------------------------
+def remove_blob(
+    state: ServiceState, registry: RegistryInfo, repository: str, digest: str, check: Check
+) -> None:
+    """Unlink a blob from one repository; its bytes go at the next garbage collection."""
+    with state.db.write() as session:
+        repo = repositories.load(session, registry.id, registry.name, repository)
+        check(session, BlobRemoved(registry, _full(registry, repository), repo.id, digest))
+        if not blobs.unlink(session, repo.id, digest):
+            raise blob_unknown(registry, repository, digest)
+
+
+# -- pushes ----------------------------------------------------------------------------------
+def upload_allowance(
+    state: ServiceState,
+    registry: RegistryInfo,
+    already: int,
+    announced: int | None,
+    digest: str | None,
+) -> int | None:
+    """How many more bytes an upload holding ``already`` may receive; None: no limit.
+
+    Content the registry already holds (a known ``digest``) costs nothing. A length announced
+    up front is refused at once when it cannot fit; a body of unknown length is limited to the
+    room left.
+    """
+    with state.db.read() as session:
+        if digest is not None and blobs.registry_holds(session, registry.id, digest):
+            return None
+        if announced is not None:
+            quota.check_announced(session, state.config, registry, already + announced)
+            return None
+        return quota.room_left(session, state.config, registry, already)
+
+
+def refuse_streamed(state: ServiceState, registry: RegistryInfo, received: int) -> None:
+    """The quota refusal for a body that streamed past the room left (always raises)."""
+    with state.db.read() as session:
+        quota.check_announced(session, state.config, registry, received)
+    raise QuotaExceeded(
+        f"storage quota exceeded: registry {registry.name} has no room for {received} bytes"
+    )
+
+
+def open_upload(state: ServiceState, registry: RegistryInfo, repository: str) -> str:
+    """A new resumable upload session of the repository (created on first push)."""
+    upload_id = secrets.token_urlsafe(24)
+    state.blob_store.create_upload(upload_id)
+    with state.db.write() as session:
+        repo = repositories.ensure(session, registry.id, repository)
+        session.add(Upload(id=upload_id, repository_id=repo.id, offset=0))
+    return upload_id
+
+
+def upload_unknown(upload_id: str) -> UploadNotFound:
+    return UploadNotFound(
+        f"upload {upload_id} is unknown in this repository (finished, cancelled or never "
+        "started); start a new upload with POST /v2/<name>/blobs/uploads/",
+        upload=upload_id,
+    )
+
+
+def upload_offset(
+    state: ServiceState, registry: RegistryInfo, repository: str, upload_id: str
+) -> int:
+    """Bytes received so far by an upload session of this repository."""
+    with state.db.read() as session:
+        repo = repositories.find(session, registry.id, repository)
+        row = session.get(Upload, upload_id) if repo is not None else None
+        if row is None or repo is None or row.repository_id != repo.id:
+            raise upload_unknown(upload_id)
+    size = state.blob_store.upload_size(upload_id)
+    if size is None:
+        raise upload_unknown(upload_id)
+    return size
+
+
+def record_offset(state: ServiceState, upload_id: str, offset: int) -> None:
+    with state.db.write() as session:
+        session.execute(
+            update(Upload).where(Upload.id == upload_id).values(offset=offset, updated_at=utcnow())
+        )
+
+
+def discard_upload(state: ServiceState, upload_id: str) -> None:
+    with state.db.write() as session:
+        session.execute(delete(Upload).where(Upload.id == upload_id))
+    state.blob_store.delete_upload(upload_id)
+
+
+def commit_upload(
+    state: ServiceState,
+    registry: RegistryInfo,
+    repository: str,
+    upload_id: str,
+    digest: str,
+    size: int,
+    *,
+    has_session: bool,
+    check: Check,
+) -> None:
+    """Checks, link and rename into place in one transaction (the digest is verified)."""
+    with state.db.write() as session:
+        repo = repositories.ensure(session, registry.id, repository)
+        check(session, BlobAdded(registry, _full(registry, repository), repo.id, digest, size))
+        blobs.ensure(session, digest, size)
+        blobs.link(session, repo.id, digest)
+        repositories.touch(session, repo.id)
+        if has_session:
+            session.execute(delete(Upload).where(Upload.id == upload_id))
+        # Inside the transaction: a garbage collector deciding about this digest waits for us.
+        state.blob_store.promote_upload(upload_id, digest)
+
+
+def mount(
+    state: ServiceState,
+    registry: RegistryInfo,
+    repository: str,
+    digest: str,
+    source: str | None,
+) -> bool:
+    """Link a blob the registry holds; False means: fall back to an upload.
+
+    ``source`` is a repository path of the same registry; None mounts from any repository of
+    the registry (automatic mount). Content of other registries is never mounted.
+    """
+    with state.db.write() as session:
+        if source is not None:
+            found_in = repositories.find(session, registry.id, source)
+            found = (
+                found_in is not None and blobs.linked_size(session, found_in.id, digest) is not None
+            )
+        else:
+            found = blobs.registry_holds(session, registry.id, digest)
+        if not found or state.blob_store.stat(digest) is None:
+            return False
+        target = repositories.ensure(session, registry.id, repository)
+        blobs.link(session, target.id, digest)
+        repositories.touch(session, target.id)
+    return True

@@ -1,0 +1,86 @@
+"""Tag immutability (``Registry.tag_immutability``, read per request): once a tag names a
+manifest it keeps naming it. Moving or deleting the tag, or deleting a tagged manifest, is
+refused; re-pushing the identical manifest is allowed.
+
+Each rule is a check step (see :mod:`changes`): the data plane's routes list them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cloudraya_registry.db.models import ManifestReference, Tag
+from cloudraya_registry.domain.changes import ManifestPushed, ManifestRemoved, TagRemoved, step_for
+from cloudraya_registry.domain.errors import ImmutableTag
+
+if TYPE_CHECKING:
+    from cloudraya_registry.domain.registries import RegistryInfo
+    from cloudraya_registry.state import ServiceState
+
+
+def _refusal(registry: RegistryInfo, message: str, tags: list[str]) -> ImmutableTag:
+    return ImmutableTag(
+        f"{message}: registry {registry.name} has tag immutability enabled", tags=tags
+    )
+
+
+@step_for(ManifestPushed)
+def tags_stay(_state: ServiceState, _session: Session, change: ManifestPushed) -> None:
+    if not change.registry.tag_immutability:
+        return
+    for move in change.tag_moves:
+        if move.current is not None and move.current != move.target:
+            raise _refusal(
+                change.registry,
+                f"tag {move.tag!r} of {change.repository} is immutable and already points to "
+                f"{move.current}",
+                [move.tag],
+            )
+
+
+@step_for(TagRemoved)
+def tags_remain(_state: ServiceState, _session: Session, change: TagRemoved) -> None:
+    if change.registry.tag_immutability:
+        raise _refusal(
+            change.registry,
+            f"tag {change.tag!r} of {change.repository} is immutable and cannot be deleted",
+            [change.tag],
+        )
+
+
+@step_for(ManifestRemoved)
+def tagged_manifests_remain(
+    _state: ServiceState, session: Session, change: ManifestRemoved
+) -> None:
+    if not change.registry.tag_immutability:
+        return
+    tags = sorted(session.scalars(select(Tag.name).where(Tag.manifest_id == change.manifest_id)))
+    if tags:
+        raise _refusal(
+            change.registry,
+            f"manifest {change.digest} of {change.repository} is tagged "
+            f"{', '.join(repr(t) for t in tags)} and immutable tags cannot be removed",
+            tags,
+        )
+    # A platform manifest of a tagged index is part of what that immutable tag names.
+    parent_tags = sorted(
+        session.scalars(
+            select(Tag.name)
+            .join(ManifestReference, ManifestReference.manifest_id == Tag.manifest_id)
+            .where(
+                Tag.repository_id == change.repository_id,
+                ManifestReference.digest == change.digest,
+                ManifestReference.kind == "manifest",
+            )
+        )
+    )
+    if parent_tags:
+        raise _refusal(
+            change.registry,
+            f"manifest {change.digest} of {change.repository} belongs to the index tagged "
+            f"{', '.join(repr(t) for t in parent_tags)} and immutable tags cannot change",
+            parent_tags,
+        )
