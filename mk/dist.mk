@@ -15,6 +15,8 @@
 # tools (tools/ensure-tool); the rest is rebuilt when its sources change.
 
 DIST := $(REPO_ROOT)/dist
+# The tests install and run what users get: the plugin, the SDK packages, the image.
+TEST_PREREQS += dist dist-consumers
 DIST_BUILD := $(REPO_ROOT)/build/dist
 DIST_VENV := $(DIST_BUILD)/venv
 
@@ -87,10 +89,11 @@ $(DIST_SDK_PYTHON): $(call sources-under,$(REPO_ROOT)/sdk/python) $(DIST_VENV_ST
 	@test -f "$@" || { echo "dist: python -m build did not write $@" >&2; exit 1; }
 
 # `npm pack` of bin/, the compiled package with its package.json (make sdk-nodejs-build).
-dist-sdk-nodejs: sdk-nodejs-build | dist-version-check
+dist-sdk-nodejs: $(DIST_SDK_NODEJS)
+$(DIST_SDK_NODEJS): $(call sources-under,$(REPO_ROOT)/sdk/nodejs) | sdk-nodejs-build dist-version-check
 	@mkdir -p "$(DIST)"
 	cd "$(DIST)" && npm pack --quiet "$(REPO_ROOT)/sdk/nodejs/bin" >/dev/null
-	@test -f "$(DIST_SDK_NODEJS)" || { echo "dist: npm pack did not write $(DIST_SDK_NODEJS)" >&2; exit 1; }
+	@test -f "$@" || { echo "dist: npm pack did not write $@" >&2; exit 1; }
 
 # The Go SDK's module path has no dot in its first element, so no module proxy can serve it:
 # users point a `replace` at this directory (docs/installing.md).
@@ -127,3 +130,32 @@ $(DIST_IMAGE): $(DIST_WHEEL) $(DIST_VENV_STAMP) $(wildcard $(IMAGE_SRC)/*) | ima
 	@mv -f "$@.tmp" "$@"
 	@rm -rf "$(IMAGE_BUILD)/context" "$(IMAGE_BUILD)/wheelhouse"
 	@echo "dist: $@ ($$(du -h "$@" | cut -f1))"
+
+# --- the SDKs as users install them: what the examples' tests run on ----------------------------
+
+# A fresh virtualenv with the Python SDK's wheel from dist/ and the Python examples'
+# requirements.txt: the interpreter of every Python program the tests deploy.
+PYTHON_ENV := $(DIST_BUILD)/python-env
+PYTHON_EXAMPLE_REQUIREMENTS := $(wildcard $(REPO_ROOT)/examples/*/requirements.txt)
+# A fresh node_modules with the Node.js SDK's tarball from dist/ and the TypeScript example's
+# other dependencies (its package.json with the SDK entry pointing at the tarball).
+NODE_ENV := $(DIST_BUILD)/node-env
+NODE_EXAMPLE := $(REPO_ROOT)/examples/environments-typescript
+
+.PHONY: dist-consumers
+dist-consumers: $(PYTHON_ENV)/.installed $(NODE_ENV)/.installed
+
+$(PYTHON_ENV)/.installed: $(DIST_SDK_PYTHON) $(PYTHON_EXAMPLE_REQUIREMENTS)
+	@rm -rf "$(PYTHON_ENV)" && python3 -m venv "$(PYTHON_ENV)"
+	"$(PYTHON_ENV)/bin/pip" install --quiet --disable-pip-version-check "$(DIST_SDK_PYTHON)" \
+	  $(addprefix -r ,$(PYTHON_EXAMPLE_REQUIREMENTS))
+	@touch "$@"
+
+$(NODE_ENV)/.installed: $(DIST_SDK_NODEJS) $(NODE_EXAMPLE)/package.json
+	@rm -rf "$(NODE_ENV)" && mkdir -p "$(NODE_ENV)"
+	python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); \
+	  p["dependencies"]["@cloudraya/pulumi-cloudraya"] = "file:" + sys.argv[2]; \
+	  json.dump(p, open(sys.argv[3], "w"), indent=2)' \
+	  "$(NODE_EXAMPLE)/package.json" "$(DIST_SDK_NODEJS)" "$(NODE_ENV)/package.json"
+	cd "$(NODE_ENV)" && npm install --no-audit --no-fund --loglevel=error >/dev/null
+	@touch "$@"

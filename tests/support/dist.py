@@ -18,6 +18,11 @@ SDK_NODEJS_TARBALL = f"cloudraya-pulumi-cloudraya-{VERSION}.tgz"
 SDK_GO_MODULE = f"pulumi-cloudraya-sdk-go-v{VERSION}"
 IMAGE_ARCHIVE = f"cloudraya-registry-{VERSION}.oci.tar"
 
+# Where `make dist-consumers` installs the SDK packages the way users do (mk/dist.mk):
+# a virtualenv with the wheel, and node_modules with the npm tarball.
+PYTHON_ENV_BIN = REPO_ROOT / "build" / "dist" / "python-env" / "bin"
+NODE_MODULES = REPO_ROOT / "build" / "dist" / "node-env" / "node_modules"
+
 
 def artifact(name: str) -> Path:
     """A file or directory in dist/; missing means `make dist` has not run: fail."""
