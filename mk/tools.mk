@@ -36,12 +36,18 @@ CONFORMANCE_MOD := --src tools/conformance/go.mod --src tools/conformance/go.sum
 # A module's pins: its go.mod and go.sum, e.g. $(call mod-src,cri)
 mod-src = --src tools/$(1)/go.mod --src tools/$(1)/go.sum
 
-TOOLS := pulumi pulumi-language-yaml pulumi-language-python pulumi-language-python-exec \
-	pulumi-language-nodejs pulumi-language-go crane regctl registry oci-conformance \
-	oci-conformance-next crictl oras weed pulumi-resource-kubernetes
+# Longest cold builds first, so that two at a time finish soonest.
+TOOLS := pulumi-resource-kubernetes pulumi weed pulumi-language-yaml registry crictl \
+	pulumi-language-python pulumi-language-python-exec pulumi-language-nodejs pulumi-language-go \
+	crane regctl oci-conformance oci-conformance-next oras
+
+# Two builds at a time (Go also uses every core within one build; the pair overlaps one's
+# downloads and link with the other's compiles).
+TOOLS_JOBS ?= 2
 
 .PHONY: tools $(addprefix tool-,$(TOOLS))
-tools: $(addprefix tool-,$(TOOLS))
+tools:
+	@$(MAKE) --no-print-directory -j$(TOOLS_JOBS) --output-sync=line $(addprefix tool-,$(TOOLS))
 	@echo "tools: ready in .tools/bin (pulumi $(PULUMI_VERSION))"
 
 tool-pulumi:

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from tests.support.paths import require_tool
+from tests.support.processes import terminate
 
 STARTUP_TIMEOUT_S = 60.0
 
@@ -112,12 +113,6 @@ class Containerd:
         return self.log_path.read_text(errors="replace")[-6000:]
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        terminate(self._process)
         self._process = None
         shutil.rmtree(self.root, ignore_errors=True)

@@ -16,6 +16,7 @@ import httpx
 
 from tests.support.paths import require_tool
 from tests.support.ports import free_port
+from tests.support.processes import terminate
 
 STARTUP_TIMEOUT_S = 120.0
 # Listeners `weed mini` opens besides S3, each given a free port (0 turns an optional one off).
@@ -93,11 +94,5 @@ class SeaweedS3:
             return ""
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        terminate(self._process)
         self._process = None
