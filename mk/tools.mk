@@ -29,12 +29,12 @@ KUBERNETES_VERSION := $(call gomod-version,kubernetes,github.com/pulumi/pulumi-k
 GO_BUILD := go build -tags osusergo,grpcnotrace
 PULUMI_VERSION_VAR := github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 
-PULUMI_MOD := --src tools/pulumi/go.mod --src tools/pulumi/go.sum
-YAML_MOD := --src tools/pulumi-yaml/go.mod --src tools/pulumi-yaml/go.sum
-OCI_MOD := --src tools/oci/go.mod --src tools/oci/go.sum
-CONFORMANCE_MOD := --src tools/conformance/go.mod --src tools/conformance/go.sum
-# A module's pins: its go.mod and go.sum, e.g. $(call mod-src,cri)
+# A tools module's pins, part of its tools' cache keys: its go.mod and go.sum.
 mod-src = --src tools/$(1)/go.mod --src tools/$(1)/go.sum
+PULUMI_MOD := $(call mod-src,pulumi)
+YAML_MOD := $(call mod-src,pulumi-yaml)
+OCI_MOD := $(call mod-src,oci)
+CONFORMANCE_MOD := $(call mod-src,conformance)
 
 # Longest cold builds first, so that two at a time finish soonest.
 TOOLS := pulumi-resource-kubernetes pulumi weed pulumi-language-yaml registry crictl \
