@@ -6,8 +6,9 @@ import json
 import re
 import subprocess
 import tomllib
+import zipfile
 
-from tests.support.dist import DIST_DIR, PLUGIN_TARBALL, VERSION, artifact
+from tests.support.dist import DIST_DIR, PLUGIN_TARBALL, SERVICE_WHEEL, VERSION, artifact
 from tests.support.paths import REPO_ROOT
 
 SDK = REPO_ROOT / "sdk"
@@ -70,3 +71,16 @@ def test_bundled_plugin_reports_the_version_over_grpc(tmp_path) -> None:
     finally:
         plugin.terminate()
         plugin.wait(timeout=30)
+
+
+def test_service_wheel_declares_the_version_and_carries_its_run_time_files() -> None:
+    with zipfile.ZipFile(artifact(SERVICE_WHEEL)) as wheel:
+        names = set(wheel.namelist())
+        metadata = wheel.read(f"cloudraya-{VERSION}.dist-info/METADATA").decode()
+        entry_points = wheel.read(f"cloudraya-{VERSION}.dist-info/entry_points.txt").decode()
+    assert f"\nVersion: {VERSION}\n" in metadata
+    assert "cloudraya-registry = cloudraya_registry.cli:main" in entry_points
+    assert "pulumi-resource-cloudraya = cloudraya_provider.main:main" in entry_points
+    # Files the service and the provider read at run time, beside their modules.
+    assert "cloudraya_provider/schema.json" in names
+    assert any(n.startswith("cloudraya_registry/db/migrations/versions/0001") for n in names)
