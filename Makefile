@@ -18,6 +18,10 @@ VENV := $(REPO_ROOT)/.venv
 VENV_BIN := $(VENV)/bin
 ARTIFACTS := $(REPO_ROOT)/test-artifacts
 
+# The project's one version: pyproject.toml's [project] version. The plugin tarball, the SDK
+# packages, the image tag and schema.json (checked by `make dist`) all follow it.
+VERSION := $(shell python3 -c 'import tomllib; print(tomllib.load(open("$(REPO_ROOT)/pyproject.toml", "rb"))["project"]["version"])')
+
 TEST_PREREQS := deps tools venv
 
 # Hermetic Pulumi environment for recipes: `$(PULUMI_ENV) pulumi up ...`. Nothing
@@ -49,6 +53,7 @@ help:
 	@echo "make tools   build the pinned Pulumi CLI, language hosts and OCI tools into .tools/bin"
 	@echo "make deps    install the Debian packages the tests need (when missing)"
 	@echo "make venv    create .venv and install the project with its test extras"
+	@echo "make dist    build the release artifacts of version $(VERSION) into dist/"
 	@echo "make lint    ruff check and ruff format --check"
 	@echo "make clean   remove build and test outputs (keeps the tool cache)"
 
@@ -65,5 +70,5 @@ lint: venv
 	"$(VENV_BIN)/ruff" format --check .
 
 clean:
-	rm -rf .tools .venv test-artifacts .pytest_cache .ruff_cache .pulumi-state
+	rm -rf .tools .venv test-artifacts .pytest_cache .ruff_cache .pulumi-state build dist
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

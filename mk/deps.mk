@@ -1,8 +1,10 @@
 # Debian packages the tests need, installed non-interactively when missing.
 #
 # skopeo/podman (+crun, conmon, containers-common for root builds with
-# --storage-driver vfs), postgresql (server binaries for throwaway test servers),
-# debootstrap (real Debian root filesystems), wrk (load tests), chromium (UI
+# --storage-driver vfs; runc runs the service image, crun refuses these machines' cgroups),
+# containerd (the CRI image service crictl pulls through, as a kubelet does), postgresql
+# (server binaries for throwaway test servers), debootstrap (real Debian root filesystems and
+# the service image's base), wrk (load tests), chromium (UI
 # tests through Playwright), curl (the demo's health poll).
 #
 # `make deps` asks dpkg which of DEB_PACKAGES are absent and only then runs
@@ -13,7 +15,9 @@ DEB_PACKAGES += \
 	skopeo \
 	podman \
 	crun \
+	runc \
 	conmon \
+	containerd \
 	golang-github-containers-common \
 	postgresql \
 	debootstrap \

@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.support.dist import NODE_MODULES
 from tests.support.paths import REPO_ROOT, require_tool
 
 from .helpers import EXAMPLES
 
 EXAMPLE = EXAMPLES / "environments-typescript"
 NODE_SDK = REPO_ROOT / "sdk" / "nodejs"
-SDK_MODULES = NODE_SDK / "node_modules"
+TSC = NODE_MODULES / ".bin" / "tsc"  # the example's pinned typescript
 MOCK_RUN = Path(__file__).parent / "typescript_mock_run.js"
 PROJECT = "environments-typescript"
 EXPECTED = {
@@ -34,18 +35,15 @@ EXPECTED = {
 
 
 def install_sdk(program: Path) -> None:
-    """node_modules as `npm install` of the published SDK would leave it, offline.
+    """node_modules as `npm install` of the packed SDK leaves it.
 
-    The SDK package is its compiled `bin/` with its package.json (the layout Pulumi packages
-    are published in); @pulumi/pulumi and @types/node are the SDK's own pinned copies.
+    `make dist-consumers` installs the SDK's tarball from dist/ with the example's other
+    dependencies into a fresh node_modules; the program uses that directory.
     """
-    assert (NODE_SDK / "bin" / "index.js").exists(), "run `make sdk-build` (compiles sdk/nodejs)"
-    modules = program / "node_modules"
-    sdk_copy = modules / "@cloudraya" / "pulumi-cloudraya"
-    shutil.copytree(NODE_SDK / "bin", sdk_copy)  # `make sdk-build` puts package.json in bin/
-    for name in ("@pulumi/pulumi", "@types/node"):
-        (modules / name).parent.mkdir(parents=True, exist_ok=True)
-        (modules / name).symlink_to(SDK_MODULES / name, target_is_directory=True)
+    assert (NODE_MODULES / "@cloudraya" / "pulumi-cloudraya" / "index.js").exists(), (
+        "run `make dist-consumers` (installs the Node.js SDK tarball from dist/)"
+    )
+    (program / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +51,8 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     program = tmp_path_factory.mktemp("ts") / "environments-typescript"
     shutil.copytree(EXAMPLE, program, ignore=shutil.ignore_patterns("node_modules", "bin"))
     install_sdk(program)
-    tsc = SDK_MODULES / ".bin" / "tsc"
     result = subprocess.run(
-        [require_tool("node"), str(tsc), "-p", "tsconfig.json"],
+        [require_tool("node"), str(TSC), "-p", "tsconfig.json"],
         cwd=program, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
@@ -81,7 +78,7 @@ def test_a_type_error_against_the_sdk_fails_the_build(compiled, tmp_path):
     source = (broken / "index.ts").read_text()
     (broken / "index.ts").write_text(source.replace("storageGb:", "storageGB:", 1))
     result = subprocess.run(
-        [require_tool("node"), str(SDK_MODULES / ".bin" / "tsc"), "-p", "tsconfig.json"],
+        [require_tool("node"), str(TSC), "-p", "tsconfig.json"],
         cwd=broken, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode != 0

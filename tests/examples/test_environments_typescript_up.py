@@ -2,9 +2,10 @@
 through this project's Node.js language host (.tools/bin/pulumi-language-nodejs) against a
 service started for the test.
 
-The program's dependencies are laid out offline the way `npm install` of the packed SDK leaves
-them (the SDK is not published; see the example's README), and the program is compiled with the
-pinned `tsc` first: Pulumi.yaml says `typescript: false`, package.json's `main` is bin/index.js.
+The program's dependencies are the SDK's tarball from dist/ installed with npm into a fresh
+node_modules (`make dist-consumers`; the SDK is not published, see the example's README), and
+the program is compiled with the pinned `tsc` first: Pulumi.yaml says `typescript: false`,
+package.json's `main` is bin/index.js.
 """
 
 from __future__ import annotations
@@ -17,17 +18,17 @@ from tests.support.paths import require_tool
 from tests.support.pulumi import PulumiWorkspace
 
 from .helpers import EXAMPLES, provider_env
-from .test_environments_typescript import SDK_MODULES, install_sdk
+from .test_environments_typescript import TSC, install_sdk
 
 EXAMPLE = EXAMPLES / "environments-typescript"
 NAME = "dev-registry"
 
 
 def build(program: Path) -> None:
-    """`npm install` + `npm run build`, offline: the SDK's modules and its pinned tsc."""
+    """`npm install` (the packed SDK) + `npm run build` (the pinned tsc)."""
     install_sdk(program)
     result = subprocess.run(
-        [require_tool("node"), str(SDK_MODULES / ".bin" / "tsc"), "-p", "tsconfig.json"],
+        [require_tool("node"), str(TSC), "-p", "tsconfig.json"],
         cwd=program, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,99 +1,98 @@
-"""examples/kubernetes-pull-secret: the part provable without the Kubernetes provider plugin.
+"""examples/kubernetes-pull-secret with the real Kubernetes provider, as a cluster would use it.
 
-`verify/` declares the registry and credential half of the example; its `dockerConfigJson`
-output goes through the example's own `manifests.pull_secret` (the Secret it renders), is read
-back out of the Secret's base64 data and used as skopeo's --authfile to pull an image pushed
-in the test.
+`pulumi up` runs the example's Python program: the CloudRaya registry and password, and the
+Kubernetes provider (built by `make tools`) in `renderYamlToDirectory` mode writing the pull
+Secret and the ServiceAccount as YAML. The rendered Secret then goes down the kubelet's pull
+path: its `.dockerconfigjson` is decoded, the entry for the image's registry host is looked up
+and its credential handed to containerd's CRI image service (crictl), which pulls an image
+pushed in the test.
 """
 
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
-from tests.support.images import manifest_digest, push_layout, random_image_layout, skopeo
+import pytest
+import yaml
 
-from .helpers import EXAMPLES, provider_env, write_authfile
+from tests.support.containerd import Containerd
+from tests.support.images import manifest_digest, push_layout, random_image_layout
+from tests.support.paths import require_tool
+from tests.support.service import RegistryService
+
+from .helpers import EXAMPLES, provider_env
 
 EXAMPLE = EXAMPLES / "kubernetes-pull-secret"
+NAMESPACE = "apps"
 
 
-def load_manifests() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("pull_secret_manifests", EXAMPLE / "manifests.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def containerd(service: RegistryService) -> Iterator[Containerd]:
+    daemon = Containerd()
+    daemon.trust_plain_http(service.host)
+    yield daemon.start()
+    daemon.stop()
 
 
-def secret_authfile(secret: dict, path: Path) -> Path:
-    """What the kubelet does with the Secret: decode `.dockerconfigjson` and use it."""
-    return write_authfile(path, base64.b64decode(secret["data"][".dockerconfigjson"]).decode())
+def rendered_objects(directory: Path) -> dict[str, dict]:
+    """The rendered manifests by kind (one of each here)."""
+    objects = [
+        doc
+        for path in sorted(directory.rglob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc
+    ]
+    kinds = [doc["kind"] for doc in objects]
+    assert sorted(kinds) == ["Secret", "ServiceAccount"], kinds
+    return {doc["kind"]: doc for doc in objects}
 
 
-def test_secret_rendered_from_the_output_pulls_the_image(pulumi, service, tmp_path):
-    ws = pulumi(EXAMPLE / "verify", stack="verify", env=provider_env(service))
-    ws.up()
-    outputs = ws.outputs(show_secrets=True)
-    endpoint, document = outputs["endpoint"], outputs["dockerConfigJson"]
+def kubelet_credential(secret: dict, image: str) -> str:
+    """What the kubelet hands the CRI for `image`: the auths entry of the image's host."""
+    config = json.loads(base64.b64decode(secret["data"][".dockerconfigjson"], validate=True))
+    entry = config["auths"][image.split("/", 1)[0]]
+    username, password = base64.b64decode(entry["auth"]).decode().split(":", 1)
+    assert (username, password) == (entry["username"], entry["password"])
+    return f"{username}:{password}"
+
+
+def test_rendered_pull_secret_pulls_through_the_cri(pulumi, service, containerd, tmp_path):
+    require_tool("pulumi-resource-kubernetes")
+    ws = pulumi(EXAMPLE, stack="dev", env=provider_env(service))
+    ws.config_set("namespace", NAMESPACE)
+    ws.config_set("forceDestroy", "true")
+    up = ws.up()
+    assert "created" in up.stdout, up.stdout
+    outputs = ws.outputs()
+    endpoint = outputs["endpoint"]
     assert endpoint == f"{service.host}/apps-registry"
 
-    manifests = load_manifests()
-    secret = manifests.pull_secret("cloudraya-pull", "apps", document)
-    account = manifests.service_account("app", "apps", "cloudraya-pull")
-
-    # The Secret's shape, as Kubernetes requires for image pull secrets.
-    assert secret["apiVersion"] == "v1" and secret["kind"] == "Secret"
+    objects = rendered_objects(ws.program_dir / "rendered")
+    secret, account = objects["Secret"], objects["ServiceAccount"]
     assert secret["type"] == "kubernetes.io/dockerconfigjson"
-    assert secret["metadata"] == {"name": "cloudraya-pull", "namespace": "apps"}
-    assert set(secret["data"]) == {".dockerconfigjson"}
-    config = json.loads(base64.b64decode(secret["data"][".dockerconfigjson"], validate=True))
-    assert list(config["auths"]) == [service.host]  # keyed by registry host, not endpoint path
-    entry = config["auths"][service.host]
-    assert entry["username"] == "apps-registry"
-    assert base64.b64decode(entry["auth"]).decode() == f"apps-registry:{entry['password']}"
-    assert account["kind"] == "ServiceAccount"
-    assert account["metadata"] == {"name": "app", "namespace": "apps"}
-    assert account["imagePullSecrets"] == [{"name": secret["metadata"]["name"]}]
+    assert secret["metadata"]["name"] == outputs["secretName"] == "cloudraya-pull"
+    assert secret["metadata"]["namespace"] == NAMESPACE
+    assert account["metadata"] == {"name": "app", "namespace": NAMESPACE}
+    assert account["imagePullSecrets"] == [{"name": "cloudraya-pull"}]
 
-    # The credential in the Secret really pulls: push an image, pull it back with it.
-    authfile = secret_authfile(secret, tmp_path / "secret-auth.json")
+    # Push an image with the Secret's credential, then pull it as a kubelet would.
+    image = f"{endpoint}/web:v1"
+    credential = kubelet_credential(secret, image)
     layout = random_image_layout(tmp_path / "image", "v1")
-    push_layout(layout, "v1", f"{endpoint}/web:v1", authfile=authfile)
-    pulled = skopeo(
-        "copy", "--src-tls-verify=false", "--src-authfile", str(authfile),
-        f"docker://{endpoint}/web:v1", f"oci:{tmp_path / 'pulled'}:v1",
-    )  # fmt: skip
-    assert pulled.returncode == 0, pulled.stderr
-    assert manifest_digest(tmp_path / "pulled") == manifest_digest(layout)
+    push_layout(layout, "v1", image, creds=tuple(credential.split(":", 1)))
+    pulled = containerd.crictl("pull", "--creds", credential, image)
+    assert pulled.returncode == 0, pulled.stderr + containerd.log()
+    assert containerd.repo_digests(image) == [f"{endpoint}/web@{manifest_digest(layout)}"]
 
-    # A Secret with another password does not.
-    wrong = json.loads(json.dumps(config))
-    wrong["auths"][service.host]["password"] = "Wrong-password-123"
-    wrong["auths"][service.host]["auth"] = base64.b64encode(
-        b"apps-registry:Wrong-password-123"
-    ).decode()
-    bad_secret = manifests.pull_secret("bad", "apps", json.dumps(wrong))
-    refused = skopeo(
-        "inspect", "--tls-verify=false",
-        "--authfile", str(secret_authfile(bad_secret, tmp_path / "bad-auth.json")),
-        f"docker://{endpoint}/web:v1",
-    )  # fmt: skip
+    # The same Secret with another password is refused at the registry.
+    username = credential.split(":", 1)[0]
+    refused = containerd.crictl("pull", "--creds", f"{username}:Wrong-password-123", image)
     assert refused.returncode != 0
+    assert "401 Unauthorized" in refused.stderr
 
     ws.destroy()
     with service.api() as api:
         assert api.get("/registries/apps-registry").status_code == 404
-
-
-def test_the_kubernetes_program_renders_the_same_manifests():
-    """__main__.py builds its objects with manifests.py and renders through a YAML provider."""
-    source = (EXAMPLE / "__main__.py").read_text()
-    assert "from manifests import pull_secret, service_account" in source
-    assert "render_yaml_to_directory" in source
-    assert "k8s.yaml.v2.ConfigGroup" in source
-    verify = (EXAMPLE / "verify" / "Pulumi.yaml").read_text()
-    assert "cloudraya:RegistryPassword" in verify

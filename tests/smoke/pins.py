@@ -25,3 +25,10 @@ PULUMI_YAML = pinned_version("pulumi-yaml", "github.com/pulumi/pulumi-yaml")
 CRANE = pinned_version("oci", "github.com/google/go-containerregistry")
 REGCTL = pinned_version("oci", "github.com/regclient/regclient")
 REGISTRY = pinned_version("oci", "github.com/distribution/distribution/v3")
+CONFORMANCE_NEXT = pinned_version(
+    "conformance-next", "github.com/opencontainers/distribution-spec/conformance"
+)
+CRICTL = pinned_version("cri", "sigs.k8s.io/cri-tools")
+ORAS = pinned_version("oras", "oras.land/oras")
+SEAWEEDFS = pinned_version("seaweedfs", "github.com/seaweedfs/seaweedfs")
+KUBERNETES = pinned_version("kubernetes", "github.com/pulumi/pulumi-kubernetes/provider/v4")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -62,3 +63,62 @@ def test_conformance_suite_binary_lists_its_suite() -> None:
     result = run(require_tool("oci-conformance"), "-test.list", ".*", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["TestConformance"]
+
+
+def test_crictl_and_oras_report_their_pins() -> None:
+    crictl = run(require_tool("crictl"), "--version")
+    assert crictl.returncode == 0, crictl.stderr
+    assert crictl.stdout.split() == ["crictl", "version", pins.CRICTL]
+
+    oras = run(require_tool("oras"), "version")
+    assert oras.returncode == 0, oras.stderr
+    assert oras.stdout.splitlines()[0].split() == ["Version:", pins.ORAS.removeprefix("v")]
+
+
+def test_weed_reports_the_pinned_commit() -> None:
+    result = run(require_tool("weed"), "version")
+    assert result.returncode == 0, result.stderr
+    commit = pins.SEAWEEDFS.rsplit("-", 1)[-1]  # a pseudo-version ends in the commit
+    assert commit in result.stdout.split(), result.stdout
+
+
+def test_newer_conformance_suite_starts_and_refuses_an_unreachable_registry(
+    tmp_path: Path,
+) -> None:
+    """The redesigned suite is a program: it reads OCI_* variables, writes its results and
+    exits 1 when the registry under test fails (here: nothing listens)."""
+    env = {
+        **os.environ,
+        "OCI_CONFIGURATION": "/dev/null",
+        "OCI_REGISTRY": "127.0.0.1:1",
+        "OCI_TLS": "disabled",
+        "OCI_REPO1": "smoke/one",
+        "OCI_REPO2": "smoke/two",
+        "OCI_RESULTS_DIR": str(tmp_path / "results"),
+    }
+    result = subprocess.run(
+        [require_tool("oci-conformance-next")], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (tmp_path / "results" / "junit.xml").is_file(), result.stdout + result.stderr
+
+
+def test_kubernetes_provider_reports_the_pin(tmp_path: Path) -> None:
+    """The engine learns a provider's version from GetPluginInfo; `pulumi package get-schema`
+    starts the plugin and reads its schema, stamped with the same version at build time."""
+    env = {
+        **os.environ,
+        "PULUMI_HOME": str(tmp_path / "pulumi-home"),
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }
+    plugin = require_tool("pulumi-resource-kubernetes")
+    result = subprocess.run(
+        [require_tool("pulumi"), "package", "get-schema", plugin],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    schema = json.loads(result.stdout)
+    assert schema["name"] == "kubernetes"
+    assert schema["version"] == pins.KUBERNETES.removeprefix("v")
+    assert "kubernetes:core/v1:Secret" in schema["resources"]

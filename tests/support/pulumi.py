@@ -9,7 +9,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.support.paths import VENV_BIN, require_tool, search_path
+from tests.support.dist import PYTHON_ENV_BIN
+from tests.support.paths import require_tool, search_path
 
 PASSPHRASE = "correct horse battery staple"
 COMMAND_TIMEOUT_S = 600
@@ -30,7 +31,8 @@ def hermetic_env(state_dir: Path, base: dict[str, str] | None = None) -> dict[st
         PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
         PULUMI_SKIP_UPDATE_CHECK="true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
-        PULUMI_PYTHON_CMD=str(VENV_BIN / "python"),
+        # Python programs run where the SDK is installed from its wheel, as users have it.
+        PULUMI_PYTHON_CMD=str(PYTHON_ENV_BIN / "python"),
         PULUMI_SKIP_CONFIRMATIONS="true",
     )
     return env

@@ -1,6 +1,6 @@
 // The Pulumi CLI and this project's language hosts, pinned to ONE Pulumi
-// release (pkg/v3 and sdk/v3 at the same version). v3.274.1 is the newest release
-// whose pkg/v3 module zip the Go proxy here serves (v3.270.0: refused). The
+// release (pkg/v3 and sdk/v3 at the same version). v3.276.0 is the newest release
+// whose pkg/v3 module zip the Go proxy here serves (late November; v3.270.0: refused). The
 // upstream language hosts (sdk/python/cmd/pulumi-language-python/v3,
 // sdk/nodejs/cmd/pulumi-language-nodejs/v3) are refused at every version, hence
 // ./pylanghost and ./nodelanghost. Built by `make tools` (mk/tools.mk).
@@ -12,8 +12,8 @@ go 1.26.6
 tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 
 require (
-	github.com/pulumi/pulumi/pkg/v3 v3.274.1
-	github.com/pulumi/pulumi/sdk/v3 v3.274.1
+	github.com/pulumi/pulumi/pkg/v3 v3.276.0
+	github.com/pulumi/pulumi/sdk/v3 v3.276.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
@@ -166,7 +166,7 @@ require (
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/kballard/go-shellquote v0.0.0-20180428030007-95032a82bc51 // indirect
 	github.com/kevinburke/ssh_config v1.6.0 // indirect
-	github.com/klauspost/compress v1.18.7 // indirect
+	github.com/klauspost/compress v1.20.2 // indirect
 	github.com/kylelemons/godebug v1.1.0 // indirect
 	github.com/lib/pq v1.12.3 // indirect
 	github.com/lucasb-eyer/go-colorful v1.4.1 // indirect
