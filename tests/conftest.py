@@ -55,8 +55,8 @@ def service_factory(
 ) -> Iterator[Callable[..., InProcessService]]:
     """Start more in-process services (another database URL, options, environment)."""
 
-    def make(**kwargs) -> InProcessService:
-        data_dir = tmp_path_factory.mktemp("service") / "data"
+    def make(data_dir: Path | None = None, **kwargs) -> InProcessService:
+        data_dir = data_dir or tmp_path_factory.mktemp("service") / "data"
         return InProcessService(data_dir, template_dir=database_templates, **kwargs)
 
     start, started = _factory(request, make)

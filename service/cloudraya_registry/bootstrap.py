@@ -1,5 +1,8 @@
 """Turning a configuration (data directory, database URL, ...) into a ready ``ServiceState``.
 
+Everything secret in the data directory is created private: the directory 0700, the SQLite
+database, the admin token and the signing key 0600.
+
 First start on an empty database: a default project and an admin API token. The token comes
 from ``CLOUDRAYA_BOOTSTRAP_TOKEN`` or is generated and written once to ``DATA_DIR/admin-token``
 (mode 0600); only its path is ever printed. The data-plane token signing key is created in the
@@ -15,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from cloudraya_registry.config import ServiceConfig
 from cloudraya_registry.db.migrate import upgrade_to_head
@@ -93,9 +97,25 @@ def bootstrap_admin(db: Database, data_dir: Path, env_token: str | None) -> None
 
 
 def open_database(data_dir: Path, database_url: str | None) -> Database:
-    db = Database(database_url or default_database_url(data_dir))
+    url = database_url or default_database_url(data_dir)
+    _private_sqlite_file(url)
+    db = Database(url)
     upgrade_to_head(db)
     return db
+
+
+def _private_sqlite_file(url: str) -> None:
+    """A SQLite database file is created 0600 (its -wal and -shm files take its mode)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database)
+    if not path.parent.is_dir():
+        return  # SQLAlchemy reports the missing directory in its own words
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        os.chmod(path, 0o600)
 
 
 def build_state(config: ServiceConfig, *, bootstrap: bool = True) -> ServiceState:

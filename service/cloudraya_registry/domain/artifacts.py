@@ -110,6 +110,7 @@ def list_for_repository(
     state: ServiceState, actor: Actor, registry_name: str, repository: str
 ) -> list[ArtifactDetails]:
     """The repository's artifacts with their tags, newest push first (index children folded)."""
+    state.pull_counts.flush(state)  # this process's latest pulls are part of the answer
     with state.db.read() as session:
         registry = registries.load(session, actor, registry_name)
         repo = repositories.load(session, registry.id, registry_name, repository)

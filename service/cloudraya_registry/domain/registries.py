@@ -42,6 +42,7 @@ class RegistryInfo:
     id: int
     name: str
     project_id: int
+    epoch: str
     credential_version: int
     password_hash: str
     storage_gb: int
@@ -56,6 +57,7 @@ def load_info(session: Session, name: str) -> RegistryInfo | None:
             Registry.id,
             Registry.name,
             Registry.project_id,
+            Registry.epoch,
             Registry.credential_version,
             Registry.password_hash,
             Registry.storage_gb,
@@ -102,7 +104,7 @@ def describe(session: Session, registry: Registry) -> RegistryDetails:
     count = session.scalar(
         select(func.count()).select_from(Repository).where(Repository.registry_id == registry.id)
     )
-    return RegistryDetails(registry, quota.used_bytes(session, registry.id), int(count or 0))
+    return RegistryDetails(registry, quota.stored_bytes(session, registry.id), int(count or 0))
 
 
 def get_row(state: ServiceState, actor: Actor, name: str) -> Registry:

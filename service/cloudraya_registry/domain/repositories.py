@@ -97,6 +97,7 @@ def top_level_manifests(session: Session, repository_ids: list[int]) -> list[Man
 
 def summaries(state: ServiceState, actor: Actor, registry_name: str) -> list[RepositorySummary]:
     """Each repository with its artifact count, pulls and last change, by name."""
+    state.pull_counts.flush(state)  # this process's latest pulls are part of the answer
     with state.db.read() as session:
         registry = registries.load(session, actor, registry_name)
         repositories = session.scalars(
