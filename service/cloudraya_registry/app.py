@@ -29,9 +29,11 @@ Control plane of the CloudRaya Container Registry service.
 
 Every request needs `Authorization: Bearer <api token>`; a token sees only its project's
 registries (another project's registry answers 404). Every error answers
-`{"error": {"code", "message", "details"?}}` with codes INVALID_ARGUMENT (400),
-UNAUTHORIZED (401), NOT_FOUND (404), ALREADY_EXISTS (409), FAILED_PRECONDITION (400/409),
-METHOD_NOT_ALLOWED (405) and INTERNAL (500). Times are RFC 3339 in UTC.
+`{"error": {"code", "message", "details"?}}` with codes INVALID_ARGUMENT (400; 413 for a body
+over 64 KiB), UNAUTHORIZED (401), NOT_FOUND (404), ALREADY_EXISTS (409), FAILED_PRECONDITION
+(400/409), METHOD_NOT_ALLOWED (405), RESOURCE_EXHAUSTED (507: the storage is full) and INTERNAL
+(500). Answers carrying a password or token say `Cache-Control: no-store`. Times are RFC 3339 in
+UTC.
 """
 
 

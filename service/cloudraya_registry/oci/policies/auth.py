@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 
+from cloudraya_registry.executors import in_thread
 from cloudraya_registry.oci.auth import Caller, FailedCredential, presented_credentials
 from cloudraya_registry.oci.context import Context
 from cloudraya_registry.oci.errors import OciError
@@ -95,8 +96,6 @@ async def _record_foreign_use(
     ctx: Context, caller: Caller, repo: RepositoryName, target: str, source_ip: str | None
 ) -> None:
     """Audit, in the other registry, that another registry's credentials knocked on it."""
-    from cloudraya_registry.executors import in_thread
-
     auth = ctx.services.auth
     registry = await in_thread(auth.registry_named, repo.registry)
     if registry is None:
