@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from cloudraya_registry.config import ServiceConfig
 from cloudraya_registry.db.migrate import upgrade_to_head
 from cloudraya_registry.db.models import Project
-from cloudraya_registry.db.session import Database
+from cloudraya_registry.db.session import DEFAULT_CONNECTIONS, Database
 from cloudraya_registry.domain.api_tokens import (
     add_token,
     ensure_project,
@@ -96,10 +96,12 @@ def bootstrap_admin(db: Database, data_dir: Path, env_token: str | None) -> None
     print(f"admin API token written to {path}", flush=True)
 
 
-def open_database(data_dir: Path, database_url: str | None) -> Database:
+def open_database(
+    data_dir: Path, database_url: str | None, connections: int = DEFAULT_CONNECTIONS
+) -> Database:
     url = database_url or default_database_url(data_dir)
     _private_sqlite_file(url)
-    db = Database(url)
+    db = Database(url, connections)
     upgrade_to_head(db)
     return db
 
@@ -122,7 +124,8 @@ def build_state(config: ServiceConfig, *, bootstrap: bool = True) -> ServiceStat
     from cloudraya_registry.storage import open_blob_store
 
     config = replace(config, data_dir=prepare_data_dir(config.data_dir))
-    db = open_database(config.data_dir, config.database_url)
+    # The I/O pool, the framework's threads for synchronous routes, scans and housekeeping.
+    db = open_database(config.data_dir, config.database_url, config.io_threads + 8)
     try:
         if bootstrap:
             bootstrap_admin(db, config.data_dir, config.bootstrap_token)

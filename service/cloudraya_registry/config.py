@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -65,8 +66,9 @@ OPTIONS = (
     Option(
         "--password-workers",
         "CLOUDRAYA_PASSWORD_WORKERS",
-        "2",
-        "password verifications (argon2, 64 MiB each) running at once",
+        None,
+        "password verifications (argon2, 64 MiB each) running at once (default: half the "
+        "CPUs, at least 1)",
     ),
     Option(
         "--max-waiting-logins",
@@ -89,7 +91,7 @@ OPTIONS = (
     Option(
         "--io-threads",
         "CLOUDRAYA_IO_THREADS",
-        "32",
+        "16",
         "threads for blocking disk and database work",
     ),
 )
@@ -104,11 +106,11 @@ class ServiceConfig:
     trusted_proxies: tuple[str, ...] = ()
     upload_expiry_seconds: float = 24 * 3600.0
     max_open_uploads: int = 64
-    password_workers: int = 2
+    password_workers: int = 1
     max_waiting_logins: int = 32
     failed_logins_per_source: int = 30
     failed_logins_per_registry: int = 100
-    io_threads: int = 32
+    io_threads: int = 16
     # Environment only:
     bootstrap_token: str | None = None  # CLOUDRAYA_BOOTSTRAP_TOKEN
     gc_grace_seconds: float | None = None  # CLOUDRAYA_GC_GRACE_SECONDS (both grace periods)
@@ -156,7 +158,9 @@ def from_args(
         trusted_proxies=tuple(_cidr(p) for p in (proxies or []) if p.strip()),
         upload_expiry_seconds=_duration("upload_expiry", raw("upload_expiry")),
         max_open_uploads=_positive("max_open_uploads", raw("max_open_uploads")),
-        password_workers=_positive("password_workers", raw("password_workers")),
+        password_workers=_positive(
+            "password_workers", raw("password_workers") or default_password_workers()
+        ),
         max_waiting_logins=_positive("max_waiting_logins", raw("max_waiting_logins")),
         failed_logins_per_source=_positive(
             "failed_logins_per_source", raw("failed_logins_per_source")
@@ -172,6 +176,11 @@ def from_args(
         storage_unit_bytes=_storage_unit(environ.get("CLOUDRAYA_STORAGE_UNIT_BYTES")),
         environ=dict(environ),
     )
+
+
+def default_password_workers() -> int:
+    """Half the CPUs: verifications never take every core from the requests around them."""
+    return max(1, (os.cpu_count() or 2) // 2)
 
 
 def _name(dest: str) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from cloudraya_registry.config import ServiceConfig
 from cloudraya_registry.db.session import Database
-from cloudraya_registry.domain.audit import FailedLoginLog
+from cloudraya_registry.domain.audit import FailedLoginLog, FailedLoginRecorder
 from cloudraya_registry.domain.pulls import PullCounts
 from cloudraya_registry.security.password_checks import PasswordChecks
 
@@ -28,7 +28,7 @@ class ServiceState:
     token_signing_key: bytes  # secret for data-plane bearer tokens; kept in the data dir
     password_checks: PasswordChecks = field(init=False, repr=False)
     pull_counts: PullCounts = field(default_factory=PullCounts, repr=False)
-    failed_logins: FailedLoginLog = field(default_factory=FailedLoginLog, repr=False)
+    failed_logins: FailedLoginRecorder = field(default_factory=FailedLoginLog, repr=False)
     # Started with the app (lifespan); absent in one-shot commands such as `gc`.
     scan_pool: ScanPool | None = field(default=None, repr=False)
     housekeeping: Housekeeping | None = field(default=None, repr=False)

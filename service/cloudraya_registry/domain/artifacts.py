@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cloudraya_registry.db.models import (
     Blob,
     Manifest,
     ManifestReference,
+    Repository,
     RepositoryBlob,
     Tag,
     as_utc,
@@ -81,20 +82,34 @@ def find_by_digest(session: Session, repository_id: int, digest: str) -> Manifes
     )
 
 
-def resolve(session: Session, registry: NamedRegistry, repository: str, reference: str) -> Manifest:
-    """The manifest a tag or digest names in ``repository`` (a path inside ``registry``)."""
-    repo = repositories.load(session, registry.id, registry.name, repository)
+def resolve(
+    session: Session,
+    registry: NamedRegistry,
+    repository: str,
+    reference: str,
+    *columns: InstrumentedAttribute,
+) -> Any:
+    """The manifest a tag or digest names in ``repository`` (a path inside ``registry``).
+
+    One query on the pull path; with ``columns`` only those are read (a row, not the entity).
+    """
+    query = (
+        (select(*columns) if columns else select(Manifest))
+        .select_from(Manifest)
+        .join(Repository, Repository.id == Manifest.repository_id)
+    )
+    query = query.where(Repository.registry_id == registry.id, Repository.name == repository)
     if is_digest_reference(reference):
-        manifest = find_by_digest(session, repo.id, reference)
+        query = query.where(Manifest.digest == reference)
     else:
-        manifest = session.scalar(
-            select(Manifest)
-            .join(Tag, Tag.manifest_id == Manifest.id)
-            .where(Tag.repository_id == repo.id, Tag.name == reference)
-        )
-    if manifest is None:
+        query = query.join(
+            Tag, (Tag.manifest_id == Manifest.id) & (Tag.repository_id == Repository.id)
+        ).where(Tag.name == reference)
+    found = session.execute(query).first()
+    if found is None:
+        repositories.load(session, registry.id, registry.name, repository)  # NAME_UNKNOWN?
         raise manifest_unknown(f"{registry.name}/{repository}", reference)
-    return manifest
+    return found if columns else found[0]
 
 
 def manifest_unknown(full_name: str, reference: str) -> ManifestNotFound:

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -173,6 +173,15 @@ class FailedLogin:
     target: str
     method: str
     reason: str
+
+
+class FailedLoginRecorder(Protocol):
+    """Where failed logins go. :class:`FailedLoginLog` keeps its one-minute windows in this
+    process; replicas sharing a database could keep them there instead (issue 12)."""
+
+    def record(self, state: ServiceState, failure: FailedLogin) -> None: ...
+
+    def flush(self, state: ServiceState) -> int: ...
 
 
 @dataclass

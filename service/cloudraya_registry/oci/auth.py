@@ -13,6 +13,7 @@ the registry they were aimed at, counted per source (never with the secret).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import secrets
@@ -22,12 +23,14 @@ from dataclasses import dataclass
 import jwt
 
 from cloudraya_registry.domain.audit import FailedLogin
+from cloudraya_registry.domain.errors import Throttled
 from cloudraya_registry.domain.registries import RegistryInfo, load_info
 from cloudraya_registry.executors import in_thread
 from cloudraya_registry.security.login_throttle import Limits, LoginThrottle
 from cloudraya_registry.state import ServiceState
 
 TOKEN_LIFETIME_SECONDS = 300
+THROTTLED_ANSWER_DELAY_SECONDS = 1.0
 ALL_ACTIONS = frozenset({"pull", "push", "delete"})
 TOKEN_ISSUER = "cloudraya-registry"
 CATALOG_SCOPE = "registry:catalog:*"
@@ -124,13 +127,24 @@ class Authenticator:
         return await self._check_token(presented.token)
 
     async def login(self, username: str, password: str, source_ip: str | None) -> RegistryInfo:
-        """The registry whose name and password these are (Basic auth and the token endpoint)."""
+        """The registry whose name and password these are (Basic auth and the token endpoint).
+
+        A throttled login is answered after a pause: a client hammering on costs itself time
+        and the service next to nothing.
+        """
+        try:
+            return await self._login(username, password, source_ip)
+        except Throttled:
+            await asyncio.sleep(THROTTLED_ANSWER_DELAY_SECONDS)
+            raise
+
+    async def _login(self, username: str, password: str, source_ip: str | None) -> RegistryInfo:
         self.throttle.check(source_ip, username)
         registry = await in_thread(self.registry_named, username)
         checks = self.state.password_checks
         if registry is None:
             # As slow as a real check, so a probe cannot tell unknown names from wrong passwords.
-            await checks.spend_like_a_check(password)
+            await checks.pause_like_a_check()
             raise FailedCredential(None, "basic", "unknown registry or wrong password")
         key = checks.cache_key(
             (registry.id, registry.epoch, registry.credential_version, registry.password_hash),

@@ -6,6 +6,7 @@ import hashlib
 
 from starlette.responses import Response
 
+from cloudraya_registry.db.models import Manifest
 from cloudraya_registry.domain import artifacts
 from cloudraya_registry.domain.changes import ContentDeleted, ManifestServed
 from cloudraya_registry.domain.manifest_format import parse_manifest
@@ -25,8 +26,16 @@ def _fetch(
 ) -> tuple[int, str, str, int, bytes | None]:
     """Id, digest, media type, size and (for GET) the bytes of the manifest."""
     with ctx.state.db.read() as session:
-        manifest = artifacts.resolve(session, ctx.registry, ctx.path, reference)
-        found = (manifest.id, manifest.digest, manifest.media_type, manifest.size)
+        found = artifacts.resolve(
+            session,
+            ctx.registry,
+            ctx.path,
+            reference,
+            Manifest.id,
+            Manifest.digest,
+            Manifest.media_type,
+            Manifest.size,
+        )
     body = None
     if with_body:
         body = ctx.state.blob_store.read_bytes(found[1], MAX_MANIFEST_BYTES)

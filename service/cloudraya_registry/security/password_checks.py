@@ -8,7 +8,8 @@ answered ``429`` at once instead of queueing without bound.
 A verified password is remembered for two minutes under (registry id, epoch, credential
 version, stored hash, keyed HMAC of the password), never the password itself: a reset or a
 new registry of the same name misses the cache. Concurrent checks of the same key share one
-verification (a cold cache under 64 concurrent pulls costs one argon2 run, not 64).
+verification (a cold cache under 64 concurrent pulls costs one argon2 run, not 64). A login
+with an unknown username costs no verification at all, only the same wait.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import asyncio
 import functools
 import hashlib
 import hmac
-import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -25,9 +25,10 @@ from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
 
 from cloudraya_registry.domain.errors import Throttled
-from cloudraya_registry.security.passwords import hash_password, verify_password
+from cloudraya_registry.security.passwords import verify_password
 
 CACHE_TTL_SECONDS = 120.0
+TYPICAL_CHECK_SECONDS = 0.3  # until real checks have been timed
 CACHE_MAX_ENTRIES = 10_000
 
 
@@ -43,6 +44,7 @@ class PasswordChecks:
         self._verified: OrderedDict[Hashable, float] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.verifications = 0  # argon2 runs so far (for the logs and tests)
+        self._typical = TYPICAL_CHECK_SECONDS
 
     # -- the cache -------------------------------------------------------------------------
     def cache_key(self, identity: tuple, password: str) -> tuple:
@@ -76,19 +78,23 @@ class PasswordChecks:
         shared = self._in_flight.get(key)
         if shared is not None:
             return await asyncio.shield(shared)
+        started = time.monotonic()
         future = self._submit(functools.partial(verify_password, password_hash, password))
         self._in_flight[key] = future
         try:
             ok = await asyncio.shield(future)
         finally:
             self._in_flight.pop(key, None)
+        # What a check takes just now, waiting included: what an unknown name waits too.
+        self._typical = 0.8 * self._typical + 0.2 * (time.monotonic() - started)
         if ok:
             self._remember(key)
         return ok
 
-    async def spend_like_a_check(self, password: str) -> None:
-        """As long as a real check, for unknown usernames (a probe learns nothing from time)."""
-        await self._submit(functools.partial(verify_password, _dummy_hash(), password))
+    async def pause_like_a_check(self) -> None:
+        """For unknown usernames: as long as a real check takes just now, but no CPU spent,
+        so a probe learns nothing from the time and a flood of made-up names costs nothing."""
+        await asyncio.sleep(self._typical)
 
     def verify_blocking(self, password_hash: str, password: str) -> bool:
         """For synchronous callers (the control plane): same pool, same bound."""
@@ -126,8 +132,3 @@ class PasswordChecks:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    return hash_password(secrets.token_urlsafe(16))
