@@ -8,12 +8,13 @@ refuse it inside the transaction (see :mod:`changes`), then apply it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -83,7 +84,7 @@ def find_by_digest(session: Session, repository_id: int, digest: str) -> Manifes
 
 
 def resolve(
-    session: Session,
+    connection: Session | Connection,
     registry: NamedRegistry,
     repository: str,
     reference: str,
@@ -91,25 +92,37 @@ def resolve(
 ) -> Any:
     """The manifest a tag or digest names in ``repository`` (a path inside ``registry``).
 
-    One query on the pull path; with ``columns`` only those are read (a row, not the entity).
+    One prebuilt query. Without ``columns`` it returns the entity (``connection`` must then be
+    a Session); with them just those columns as a row, which a plain connection can read.
     """
-    query = (
-        (select(*columns) if columns else select(Manifest))
-        .select_from(Manifest)
-        .join(Repository, Repository.id == Manifest.repository_id)
-    )
-    query = query.where(Repository.registry_id == registry.id, Repository.name == repository)
-    if is_digest_reference(reference):
-        query = query.where(Manifest.digest == reference)
-    else:
-        query = query.join(
-            Tag, (Tag.manifest_id == Manifest.id) & (Tag.repository_id == Repository.id)
-        ).where(Tag.name == reference)
-    found = session.execute(query).first()
+    params = {"registry": registry.id, "repository": repository, "reference": reference}
+    query = _resolve_query(columns, is_digest_reference(reference))
+    found = connection.execute(query, params).first()
     if found is None:
-        repositories.load(session, registry.id, registry.name, repository)  # NAME_UNKNOWN?
+        exists = connection.execute(_REPOSITORY_EXISTS, params).first()
+        if exists is None:
+            raise repositories.unknown(registry.name, repository)
         raise manifest_unknown(f"{registry.name}/{repository}", reference)
     return found if columns else found[0]
+
+
+@functools.cache
+def _resolve_query(columns: tuple[InstrumentedAttribute, ...], by_digest: bool):
+    query = (select(*columns) if columns else select(Manifest)).select_from(Manifest)
+    query = query.join(Repository, Repository.id == Manifest.repository_id).where(
+        Repository.registry_id == bindparam("registry"),
+        Repository.name == bindparam("repository"),
+    )
+    if by_digest:
+        return query.where(Manifest.digest == bindparam("reference"))
+    return query.join(
+        Tag, (Tag.manifest_id == Manifest.id) & (Tag.repository_id == Repository.id)
+    ).where(Tag.name == bindparam("reference"))
+
+
+_REPOSITORY_EXISTS = select(Repository.id).where(
+    Repository.registry_id == bindparam("registry"), Repository.name == bindparam("repository")
+)
 
 
 def manifest_unknown(full_name: str, reference: str) -> ManifestNotFound:

@@ -12,9 +12,9 @@ import logging
 import secrets
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
-from cloudraya_registry.db.models import Upload, as_utc, utcnow
+from cloudraya_registry.db.models import Blob, Repository, RepositoryBlob, Upload, as_utc, utcnow
 from cloudraya_registry.domain import blobs, quota, repositories
 from cloudraya_registry.domain.changes import BlobAdded, BlobRemoved, Check, UploadOpened
 from cloudraya_registry.domain.errors import BlobNotFound, QuotaExceeded, UploadNotFound
@@ -37,14 +37,32 @@ def blob_unknown(registry: RegistryInfo, repository: str, digest: str) -> BlobNo
 
 
 # -- pulls -----------------------------------------------------------------------------------
+_LINKED_SIZE = (
+    select(Blob.size, Repository.id)
+    .select_from(Repository)
+    .outerjoin(
+        RepositoryBlob,
+        (RepositoryBlob.repository_id == Repository.id)
+        & (RepositoryBlob.digest == bindparam("digest")),
+    )
+    .outerjoin(Blob, Blob.digest == RepositoryBlob.digest)
+    .where(
+        Repository.registry_id == bindparam("registry"),
+        Repository.name == bindparam("repository"),
+    )
+)
+
+
 def blob_size(state: ServiceState, registry: RegistryInfo, repository: str, digest: str) -> int:
-    """Size of a blob the repository links (only linked content is served)."""
-    with state.db.read() as session:
-        repo = repositories.load(session, registry.id, registry.name, repository)
-        size = blobs.linked_size(session, repo.id, digest)
-    if size is None:
+    """Size of a blob the repository links (only linked content is served); one query."""
+    params = {"registry": registry.id, "repository": repository, "digest": digest}
+    with state.db.connect() as connection:
+        found = connection.execute(_LINKED_SIZE, params).first()
+    if found is None:
+        raise repositories.unknown(registry.name, repository)
+    if found.size is None:
         raise blob_unknown(registry, repository, digest)
-    return size
+    return found.size
 
 
 # -- deletes ---------------------------------------------------------------------------------

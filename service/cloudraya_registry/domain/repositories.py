@@ -46,11 +46,15 @@ def find(session: Session, registry_id: int, path: str) -> Repository | None:
 def load(session: Session, registry_id: int, registry_name: str, path: str) -> Repository:
     found = find(session, registry_id, path) if is_repository_path(path) else None
     if found is None:
-        raise RepositoryNotFound(
-            f"repository {path!r} not found in registry {registry_name!r}",
-            name=f"{registry_name}/{path}",
-        )
+        raise unknown(registry_name, path)
     return found
+
+
+def unknown(registry_name: str, path: str) -> RepositoryNotFound:
+    return RepositoryNotFound(
+        f"repository {path!r} not found in registry {registry_name!r}",
+        name=f"{registry_name}/{path}",
+    )
 
 
 def ensure(session: Session, registry_id: int, path: str) -> Repository:

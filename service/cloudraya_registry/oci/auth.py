@@ -158,8 +158,8 @@ class Authenticator:
         return registry
 
     def registry_named(self, name: str) -> RegistryInfo | None:
-        with self.state.db.read() as session:
-            return load_info(session, name)
+        with self.state.db.connect() as connection:
+            return load_info(connection, name)
 
     # -- tokens --------------------------------------------------------------------------
     def issue_token(

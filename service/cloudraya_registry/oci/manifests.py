@@ -25,9 +25,9 @@ def _fetch(
     ctx: Context, reference: str, with_body: bool
 ) -> tuple[int, str, str, int, bytes | None]:
     """Id, digest, media type, size and (for GET) the bytes of the manifest."""
-    with ctx.state.db.read() as session:
+    with ctx.state.db.connect() as connection:
         found = artifacts.resolve(
-            session,
+            connection,
             ctx.registry,
             ctx.path,
             reference,
