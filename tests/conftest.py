@@ -8,6 +8,7 @@ crashes, the process's memory and the command line itself.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from tests.support.pulumi import PulumiWorkspace
 from tests.support.service import RegistryService, ServiceClient
 
 _SERVICES = pytest.StashKey[list[ServiceClient]]()
+BACKEND_ENV = "CLOUDRAYA_TEST_BACKEND"
 
 
 @pytest.fixture(scope="session")
@@ -53,10 +55,16 @@ def service_factory(
     tmp_path_factory: pytest.TempPathFactory,
     database_templates: Path,
 ) -> Iterator[Callable[..., InProcessService]]:
-    """Start more in-process services (another database URL, options, environment)."""
+    """Start more in-process services (another database URL, options, environment).
 
-    def make(**kwargs) -> InProcessService:
-        data_dir = tmp_path_factory.mktemp("service") / "data"
+    Services without a database URL use SQLite, or a fresh PostgreSQL database when
+    ``CLOUDRAYA_TEST_BACKEND=postgresql`` (to run any suite, e2e included, on PostgreSQL).
+    """
+
+    def make(data_dir: Path | None = None, **kwargs) -> InProcessService:
+        data_dir = data_dir or tmp_path_factory.mktemp("service") / "data"
+        if kwargs.get("database_url") is None and os.environ.get(BACKEND_ENV) == "postgresql":
+            kwargs["database_url"] = request.getfixturevalue("postgres_server").new_database()
         return InProcessService(data_dir, template_dir=database_templates, **kwargs)
 
     start, started = _factory(request, make)

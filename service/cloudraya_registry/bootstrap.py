@@ -1,5 +1,8 @@
 """Turning a configuration (data directory, database URL, ...) into a ready ``ServiceState``.
 
+Everything secret in the data directory is created private: the directory 0700, the SQLite
+database, the admin token and the signing key 0600.
+
 First start on an empty database: a default project and an admin API token. The token comes
 from ``CLOUDRAYA_BOOTSTRAP_TOKEN`` or is generated and written once to ``DATA_DIR/admin-token``
 (mode 0600); only its path is ever printed. The data-plane token signing key is created in the
@@ -15,11 +18,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from cloudraya_registry.config import ServiceConfig
 from cloudraya_registry.db.migrate import upgrade_to_head
 from cloudraya_registry.db.models import Project
-from cloudraya_registry.db.session import Database
+from cloudraya_registry.db.session import DEFAULT_CONNECTIONS, Database
 from cloudraya_registry.domain.api_tokens import (
     add_token,
     ensure_project,
@@ -92,17 +96,36 @@ def bootstrap_admin(db: Database, data_dir: Path, env_token: str | None) -> None
     print(f"admin API token written to {path}", flush=True)
 
 
-def open_database(data_dir: Path, database_url: str | None) -> Database:
-    db = Database(database_url or default_database_url(data_dir))
+def open_database(
+    data_dir: Path, database_url: str | None, connections: int = DEFAULT_CONNECTIONS
+) -> Database:
+    url = database_url or default_database_url(data_dir)
+    _private_sqlite_file(url)
+    db = Database(url, connections)
     upgrade_to_head(db)
     return db
+
+
+def _private_sqlite_file(url: str) -> None:
+    """A SQLite database file is created 0600 (its -wal and -shm files take its mode)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database)
+    if not path.parent.is_dir():
+        return  # SQLAlchemy reports the missing directory in its own words
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        os.chmod(path, 0o600)
 
 
 def build_state(config: ServiceConfig, *, bootstrap: bool = True) -> ServiceState:
     from cloudraya_registry.storage import open_blob_store
 
     config = replace(config, data_dir=prepare_data_dir(config.data_dir))
-    db = open_database(config.data_dir, config.database_url)
+    # The I/O pool, the framework's threads for synchronous routes, scans and housekeeping.
+    db = open_database(config.data_dir, config.database_url, config.io_threads + 8)
     try:
         if bootstrap:
             bootstrap_admin(db, config.data_dir, config.bootstrap_token)

@@ -18,9 +18,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from cloudraya_registry.body_limits import too_large
 from cloudraya_registry.domain import errors as domain
+from cloudraya_registry.faults import STORAGE_FULL_MESSAGE, STORAGE_FULL_STATUS, storage_full
 
 log = logging.getLogger("cloudraya_registry.errors")
 
@@ -272,11 +275,27 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(405, code, message, headers={"Allow": allowed})
         elif exc.status_code == 401:
             code, message = ErrorCode.UNAUTHORIZED, str(exc.detail)
+        elif exc.status_code == 413:  # the rest of the body stays unread: close the connection
+            message = too_large(where="/api/v1")
+            headers = {"Connection": "close"}
+            return error_response(413, ErrorCode.INVALID_ARGUMENT, message, headers=headers)
         elif exc.status_code >= 500:
             code, message = ErrorCode.INTERNAL, "internal error"
         else:
             code, message = ErrorCode.INVALID_ARGUMENT, str(exc.detail)
         return error_response(exc.status_code, code, message, headers=exc.headers)
+
+    async def _storage_full(request: Request, exc: Exception) -> JSONResponse:
+        """A full disk or database: 507 saying so (anything else goes on to the 500 handler)."""
+        if not storage_full(exc):
+            raise exc
+        log.error("storage full", extra={"method": request.method, "route": request.url.path})
+        return error_response(
+            STORAGE_FULL_STATUS, ErrorCode.RESOURCE_EXHAUSTED, STORAGE_FULL_MESSAGE
+        )
+
+    for kind in (OSError, DBAPIError):
+        app.add_exception_handler(kind, _storage_full)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -6,9 +6,9 @@ repository uses any more (its image was deleted, or a push was abandoned) is dro
 older than ``LINK_GRACE_SECONDS``, so deleting images frees quota without racing pushes in
 progress (their fresh links are kept). Unreferenced blobs and orphaned
 files are removed only when older than a grace period, so content that a concurrent push has
-just written (file renamed into place, rows not yet committed) is never collected. Upload files
-without an upload row are removed after the same grace period; uploads with a row are in flight
-and never touched.
+just written (file renamed into place, rows not yet committed) is never collected. Upload
+sessions untouched for ``--upload-expiry`` are removed with their data; upload files without a
+session row (monolithic uploads) only after ``ORPHAN_UPLOAD_SECONDS``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import time
 from sqlalchemy import delete, exists, select
 
 from cloudraya_registry.db.models import Blob, Manifest, ManifestReference, RepositoryBlob, Upload
+from cloudraya_registry.domain.content import expire_uploads
 from cloudraya_registry.state import ServiceState
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,6 @@ ORPHAN_UPLOAD_SECONDS = 3600.0
 # Blob and scratch files without a row may be mid-commit right now (renamed into place a moment
 # before their rows commit): never younger than this, whatever the configured grace.
 ORPHAN_FILE_MIN_SECONDS = 60.0
-# Upload sessions nobody touched for this long are abandoned (distribution uses a week too).
-ABANDONED_UPLOAD_SECONDS = 7 * 24 * 3600.0
 
 
 def collect_garbage(
@@ -101,16 +100,7 @@ def collect_garbage(
             report["orphan_files_removed"] += 1
             report["bytes_freed"] += stored.size
 
-    abandoned_before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=ABANDONED_UPLOAD_SECONDS)
-    with state.db.write() as session:
-        abandoned = list(
-            session.scalars(select(Upload.id).where(Upload.updated_at < abandoned_before))
-        )
-        if abandoned:
-            session.execute(delete(Upload).where(Upload.id.in_(abandoned)))
-    for upload_id in abandoned:
-        store.delete_upload(upload_id)
-        report["uploads_removed"].append(upload_id)
+    report["uploads_removed"] += expire_uploads(state)
 
     with state.db.read() as session:
         live_uploads = set(session.scalars(select(Upload.id)))

@@ -1,5 +1,6 @@
 """What every part of the running service shares: configuration, database, blob store, keys,
-and the background work that lives as long as the app (see :mod:`housekeeping`)."""
+the bounded helpers of the login and pull paths, and the background work that lives as long
+as the app (see :mod:`housekeeping`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from typing import TYPE_CHECKING
 
 from cloudraya_registry.config import ServiceConfig
 from cloudraya_registry.db.session import Database
+from cloudraya_registry.domain.audit import FailedLoginLog, FailedLoginRecorder
+from cloudraya_registry.domain.pulls import PullCounts
+from cloudraya_registry.security.password_checks import PasswordChecks
 
 if TYPE_CHECKING:
     from cloudraya_registry.housekeeping import Housekeeping
@@ -22,9 +26,17 @@ class ServiceState:
     db: Database
     blob_store: BlobStore
     token_signing_key: bytes  # secret for data-plane bearer tokens; kept in the data dir
+    password_checks: PasswordChecks = field(init=False, repr=False)
+    pull_counts: PullCounts = field(default_factory=PullCounts, repr=False)
+    failed_logins: FailedLoginRecorder = field(default_factory=FailedLoginLog, repr=False)
     # Started with the app (lifespan); absent in one-shot commands such as `gc`.
     scan_pool: ScanPool | None = field(default=None, repr=False)
     housekeeping: Housekeeping | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.password_checks = PasswordChecks(
+            self.token_signing_key, self.config.password_workers, self.config.max_waiting_logins
+        )
 
     @property
     def data_dir(self) -> Path:
@@ -47,3 +59,8 @@ class ServiceState:
         """Ask for a garbage collection shortly (bursts of deletes coalesce into one)."""
         if self.housekeeping is not None:
             self.housekeeping.collect_garbage_soon(reason)
+
+    def flush_counters(self) -> None:
+        """Write buffered pull statistics and failed-login counts now."""
+        self.pull_counts.flush(self)
+        self.failed_logins.flush(self)

@@ -186,3 +186,9 @@ def chunks(data: bytes, size: int) -> Iterator[bytes]:
 def registry_with_client(service: RegistryService, name: str, **body: Any) -> OciClient:
     service.create_registry(name, password=PASSWORD, **body)
     return OciClient(service, name)
+
+
+def client_from(address: str, **kwargs: Any) -> httpx.Client:
+    """An HTTP client whose connections come from ``address`` (any of 127.0.0.0/8 on Linux):
+    another client machine, as far as per-address limits and the audit log can tell."""
+    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=60, **kwargs)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import http.client
+import json
 import os
 
 from tests.service.oci_helpers import (
     PASSWORD,
+    make_image,
     oci_error_codes,
     oci_error_message,
     registry_with_client,
@@ -151,3 +153,91 @@ def test_no_request_above_produced_a_server_error(service: RegistryService) -> N
     client.http.get("/v2/_catalog", params={"n": "-1"})
     assert '"level": "error"' not in service.log_text()
     assert '"status": 500' not in service.log_text()
+
+
+HUGE = "9" * 5000
+
+
+def test_huge_numbers_anywhere_are_refused_as_the_client_error(service: RegistryService) -> None:
+    """Regression: 5,000-digit numbers in n=, Content-Range, Range and manifest sizes of 2^63
+    and more gave 500 (Python will not parse them; the database cannot hold them)."""
+    client = registry_with_client(service, "dev-registry")
+    image = make_image(100)
+    assert client.push_image(REPO, image, "v1").status_code == 201
+    layer = sha256(image.layers[0])
+
+    tags = client.http.get(f"/v2/{REPO}/tags/list", params={"n": HUGE})
+    assert tags.status_code == 200  # a page size past the maximum is the maximum
+    catalog = client.http.get("/v2/_catalog", params={"n": HUGE, "last": "x" * 5000})
+    assert catalog.status_code == 400
+    ranged = client.get_blob(REPO, layer, headers={"Range": f"bytes=0-{HUGE}"})
+    assert ranged.status_code == 416
+    assert oci_error_codes(ranged) == ["SIZE_INVALID"]
+    ranged = client.get_blob(REPO, layer, headers={"Range": f"bytes={2**63}-"})
+    assert ranged.status_code == 416
+
+    location = client.start_upload(REPO).headers["Location"]
+    chunk = client.http.patch(location, content=b"abc", headers={"Content-Range": f"0-{HUGE}"})
+    assert chunk.status_code == 400
+    assert oci_error_codes(chunk) == ["BLOB_UPLOAD_INVALID"]
+
+    too_big = json.loads(image.manifest)
+    too_big["layers"][0]["size"] = 2**63
+    response = client.put_manifest(REPO, "huge", json.dumps(too_big).encode())
+    assert response.status_code == 400
+    assert oci_error_codes(response) == ["MANIFEST_INVALID"]
+    assert "below 2^63" in oci_error_message(response)
+    assert '"status": 500' not in service.log_text()
+
+
+def test_huge_content_length_headers_are_refused(service: RegistryService) -> None:
+    service.create_registry("dev-registry", password=PASSWORD)
+    credentials = base64.b64encode(f"dev-registry:{PASSWORD}".encode()).decode()
+    for method, path in (
+        ("PUT", f"/v2/{REPO}/manifests/v1"),
+        ("POST", f"/v2/{REPO}/blobs/uploads/?digest={sha256(b'x')}"),
+        ("POST", "/api/v1/registries"),
+    ):
+        connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=30)
+        try:
+            connection.putrequest(method, path)
+            connection.putheader("Authorization", f"Basic {credentials}")
+            connection.putheader("Content-Length", "1" + "0" * 40)
+            connection.endheaders()
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        assert 400 <= response.status < 500, (method, path, response.status)
+
+
+def test_tags_follow_the_grammar_on_the_raw_path_and_in_the_query(service: RegistryService) -> None:
+    """Regression: ?tag=v1%0A stored a tag "v1\\n" nobody could delete ($ matched before it)."""
+    client = registry_with_client(service, "dev-registry")
+    image = make_image(10)
+    for blob in (image.config, *image.layers):
+        assert client.push_blob(REPO, blob).status_code == 201
+    credentials = base64.b64encode(f"dev-registry:{PASSWORD}".encode()).decode()
+    for path in (
+        f"/v2/{REPO}/manifests/{image.digest}?tag=v1%0A",
+        f"/v2/{REPO}/manifests/v1%0A",
+        f"/v2/{REPO}/manifests/v1%2Fx",
+    ):
+        connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=30)
+        try:
+            connection.request(
+                "PUT",
+                path,
+                body=image.manifest,
+                headers={
+                    "Authorization": f"Basic {credentials}",
+                    "Content-Type": image.media_type,
+                },
+            )
+            response = connection.getresponse()
+            body = response.read().decode()
+        finally:
+            connection.close()
+        assert response.status == 400, (path, body)
+        assert "MANIFEST_INVALID" in body or "NAME_INVALID" in body, (path, body)
+    assert client.http.get(f"/v2/{REPO}/tags/list").json().get("tags") in (None, [])

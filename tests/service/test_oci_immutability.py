@@ -9,6 +9,7 @@ from tests.service.oci_helpers import (
     oci_error_codes,
     oci_error_message,
     registry_with_client,
+    sha256,
 )
 from tests.support.service import RegistryService
 
@@ -83,3 +84,26 @@ def test_platform_manifest_of_an_immutable_index_cannot_be_deleted(
     assert refused.status_code == 403
     assert "v2.0.0" in oci_error_message(refused)
     assert client.get_manifest(REPO, arm64.digest).status_code == 200
+
+
+def test_blobs_of_an_immutably_tagged_image_cannot_be_unlinked(service: RegistryService) -> None:
+    """Regression: with immutability on, deleting a layer of a tagged image succeeded and the
+    tag no longer pulled."""
+    client = registry_with_client(service, "prod-registry")
+    kept, loose = make_image(2000, 300), make_image(500)
+    assert client.push_image(REPO, kept, "v1").status_code == 201
+    assert client.push_image(REPO, loose).status_code == 201  # untagged
+    _set_immutability(service, True)
+
+    for blob in (kept.config, *kept.layers):
+        refused = client.http.delete(f"/v2/{REPO}/blobs/{sha256(blob)}")
+        assert refused.status_code == 403, refused.text
+        assert oci_error_codes(refused) == ["DENIED"]
+        assert "'v1'" in oci_error_message(refused)
+    assert client.http.delete(f"/v2/{REPO}/blobs/{kept.digest}").status_code == 403
+    # The tag still pulls, every byte of it.
+    assert client.get_manifest(REPO, "v1").content == kept.manifest
+    for blob in (kept.config, *kept.layers):
+        assert client.get_blob(REPO, sha256(blob)).content == blob
+    # What no tag needs can go.
+    assert client.http.delete(f"/v2/{REPO}/blobs/{sha256(loose.layers[0])}").status_code == 202

@@ -6,11 +6,13 @@ from __future__ import annotations
 from cloudraya_registry.domain import immutability, quota
 from cloudraya_registry.domain.changes import (
     BlobAdded,
+    BlobRemoved,
     ManifestPushed,
     ManifestRemoved,
     ManifestServed,
     ManifestStored,
     TagRemoved,
+    UploadOpened,
     handles,
 )
 from cloudraya_registry.oci.policies import auth, pull_stats, scan_on_push
@@ -37,9 +39,11 @@ def test_writes_need_push_or_delete_and_reads_need_pull() -> None:
             assert step is auth.pull, (area, method)
 
 
-def test_every_route_that_commits_a_blob_checks_the_quota() -> None:
+def test_every_route_that_adds_content_checks_the_quota() -> None:
     for key in (("uploads", "POST"), ("upload", "PUT")):
         assert quota.blob_fits in ROUTES[key].checks, key
+    assert quota.manifest_fits in ROUTES[("manifest", "PUT")].checks
+    assert quota.upload_sessions_fit in ROUTES[("uploads", "POST")].checks
 
 
 def test_manifest_routes_keep_immutable_tags() -> None:
@@ -47,6 +51,7 @@ def test_manifest_routes_keep_immutable_tags() -> None:
     deletes = ROUTES[("manifest", "DELETE")].checks
     assert immutability.tags_remain in deletes
     assert immutability.tagged_manifests_remain in deletes
+    assert immutability.tagged_content_remains in ROUTES[("blob", "DELETE")].checks
 
 
 def test_pulls_are_counted_on_get_and_pushes_wake_the_scanner() -> None:
@@ -58,6 +63,9 @@ def test_pulls_are_counted_on_get_and_pushes_wake_the_scanner() -> None:
 def test_each_step_handles_the_change_its_route_produces() -> None:
     expected = {
         quota.blob_fits: BlobAdded,
+        quota.manifest_fits: ManifestPushed,
+        quota.upload_sessions_fit: UploadOpened,
+        immutability.tagged_content_remains: BlobRemoved,
         immutability.tags_stay: ManifestPushed,
         immutability.tags_remain: TagRemoved,
         immutability.tagged_manifests_remain: ManifestRemoved,

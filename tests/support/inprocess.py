@@ -19,7 +19,7 @@ from typing import Any
 import uvicorn
 from cloudraya_registry.app import create_app
 from cloudraya_registry.bootstrap import DATABASE_FILE, build_state
-from cloudraya_registry.cli import build_parser, service_config
+from cloudraya_registry.cli import build_parser, server_config, service_config
 from cloudraya_registry.db.migrate import upgrade_to_head
 from cloudraya_registry.db.session import Database
 from cloudraya_registry.logs import JsonFormatter
@@ -77,18 +77,7 @@ class InProcessService(ServiceClient):
         except Exception as error:
             self._stop_logging()
             raise ServiceStartError(f"service did not start: {error}") from error
-        self._server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(self.state),
-                host="127.0.0.1",
-                port=self.port,
-                log_config=None,
-                access_log=False,
-                server_header=False,
-                lifespan="on",
-                timeout_graceful_shutdown=10,
-            )
-        )
+        self._server = uvicorn.Server(server_config(create_app(self.state), "127.0.0.1", self.port))
         self._thread = threading.Thread(
             target=self._server.run, name=f"service-{self.port}", daemon=True
         )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from cloudraya_registry.body_limits import MAX_REQUEST_BODY_BYTES
 from cloudraya_registry.controlplane import (
+    api_tokens,
     audit_log,
     credentials,
     push_command,
@@ -18,7 +20,7 @@ API_PREFIX = "/api/v1"
 
 
 def control_plane_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX)
+    router = APIRouter(prefix=API_PREFIX, max_body_size=MAX_REQUEST_BODY_BYTES)
     for module in (
         registries,
         storage,
@@ -27,6 +29,7 @@ def control_plane_router() -> APIRouter:
         repositories,
         push_command,
         audit_log,
+        api_tokens,
     ):
         router.include_router(module.router)
     return router

@@ -26,6 +26,10 @@ class AuditEventView(Strict):
     source_ip: str | None
     outcome: Literal["success", "failure"]
     details: dict[str, Any] | None
+    count: int = Field(
+        description="Attempts this event stands for: repeated failed logins from one address "
+        "are counted in one event per minute, not recorded one by one."
+    )
 
 
 class AuditEventList(Strict):
@@ -47,6 +51,7 @@ def audit_event_list(page: list, next_before: int | None) -> AuditEventList:
                 source_ip=e.source_ip,
                 outcome="failure" if e.outcome == "failure" else "success",
                 details=e.details,
+                count=e.count or 1,
             )
             for e in page
         ],

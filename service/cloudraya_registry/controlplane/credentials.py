@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from pydantic import Field
 
-from cloudraya_registry.controlplane.deps import CallerDep, StateDep
+from cloudraya_registry.controlplane.deps import CallerDep, NoStore, StateDep
 from cloudraya_registry.controlplane.schemas import NewPassword
 from cloudraya_registry.controlplane.views import Strict, Timestamp
 from cloudraya_registry.domain import credentials
@@ -42,7 +42,9 @@ class VerifyPasswordResult(Strict):
     responses=error_responses(400, 401, 404),
     summary="Reset a registry's password",
     description="Sets the given or a generated password. The old password and every "
-    "data-plane bearer token issued from it stop working immediately.",
+    "data-plane bearer token issued from it stop working immediately. The answer carries the "
+    "password: `Cache-Control: no-store`.",
+    dependencies=[NoStore],
 )
 def reset_password(
     name: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from cloudraya_registry.domain.actors import Actor
@@ -37,6 +37,12 @@ def current_caller(
         owner = find_token_owner(session, credentials.credentials)
     if owner is None:
         raise _unauthorized("the API token is not valid")
+    if owner.expired():
+        when = owner.expires_at.isoformat().replace("+00:00", "Z") if owner.expires_at else ""
+        raise _unauthorized(
+            f"the API token expired at {when}; create a new one (`cloudraya-registry token "
+            "create` or POST /api/v1/tokens with another token)"
+        )
     client = request.client
     return Actor(owner.project_id, owner.token_name, client.host if client else None)
 
@@ -46,3 +52,11 @@ CallerDep = Annotated[Actor, Depends(current_caller)]
 
 def _unauthorized(message: str) -> ApiError:
     return ApiError(401, ErrorCode.UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def no_store(response: Response) -> None:
+    """For responses that carry a secret (a password, a token): never cached anywhere."""
+    response.headers["Cache-Control"] = "no-store"
+
+
+NoStore = Depends(no_store)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
-from cloudraya_registry.controlplane.deps import CallerDep, StateDep
+from cloudraya_registry.controlplane.deps import CallerDep, NoStore, StateDep
 from cloudraya_registry.controlplane.schemas import NewPassword, StorageGb
 from cloudraya_registry.controlplane.views import RegistryView, Strict, registry_view
 from cloudraya_registry.domain import registries
@@ -47,7 +47,9 @@ class RegistryList(Strict):
     responses=error_responses(400, 401, 409),
     summary="Create a registry",
     description="Creates a registry in the caller's project. A name already used by any "
-    "registry of the service is refused with 409 ALREADY_EXISTS (endpoints are global).",
+    "registry of the service is refused with 409 ALREADY_EXISTS (endpoints are global). "
+    "The answer carries the password: `Cache-Control: no-store`.",
+    dependencies=[NoStore],
 )
 def create_registry(
     body: CreateRegistryRequest, state: StateDep, caller: CallerDep

@@ -8,6 +8,7 @@ from metadata alone.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import ClassVar
 
 from sqlalchemy import (
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -61,6 +63,7 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(100))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)  # null: never
 
 
 class Registry(Base):
@@ -70,7 +73,9 @@ class Registry(Base):
     keys because the engine turns them on for every connection).
 
     ``credential_version`` increases on every password reset; data-plane bearer tokens carry
-    the version they were issued under, so a reset invalidates them at once.
+    the version they were issued under, so a reset invalidates them at once. They also carry
+    ``epoch``, random per registry instance: a registry deleted and created again under the
+    same name (SQLite may even reuse its id) is a new instance, and old tokens do not work.
     """
 
     __tablename__ = "registries"
@@ -80,6 +85,7 @@ class Registry(Base):
     name: Mapped[str] = mapped_column(String(63), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     credential_version: Mapped[int] = mapped_column(Integer, default=1)
+    epoch: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     password_updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     storage_gb: Mapped[int] = mapped_column(Integer, default=10)
     tag_immutability: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -207,3 +213,5 @@ class AuditEvent(Base):
     source_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     outcome: Mapped[str] = mapped_column(String(16))  # "success" | "failure"
     details: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # attempts this row stands for (repeated failed logins are counted, not recorded each)
+    count: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))

@@ -8,19 +8,21 @@ refuse it inside the transaction (see :mod:`changes`), then apply it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cloudraya_registry.db.models import (
     Blob,
     Manifest,
     ManifestReference,
+    Repository,
     RepositoryBlob,
     Tag,
     as_utc,
@@ -81,20 +83,46 @@ def find_by_digest(session: Session, repository_id: int, digest: str) -> Manifes
     )
 
 
-def resolve(session: Session, registry: NamedRegistry, repository: str, reference: str) -> Manifest:
-    """The manifest a tag or digest names in ``repository`` (a path inside ``registry``)."""
-    repo = repositories.load(session, registry.id, registry.name, repository)
-    if is_digest_reference(reference):
-        manifest = find_by_digest(session, repo.id, reference)
-    else:
-        manifest = session.scalar(
-            select(Manifest)
-            .join(Tag, Tag.manifest_id == Manifest.id)
-            .where(Tag.repository_id == repo.id, Tag.name == reference)
-        )
-    if manifest is None:
+def resolve(
+    connection: Session | Connection,
+    registry: NamedRegistry,
+    repository: str,
+    reference: str,
+    *columns: InstrumentedAttribute,
+) -> Any:
+    """The manifest a tag or digest names in ``repository`` (a path inside ``registry``).
+
+    One prebuilt query. Without ``columns`` it returns the entity (``connection`` must then be
+    a Session); with them just those columns as a row, which a plain connection can read.
+    """
+    params = {"registry": registry.id, "repository": repository, "reference": reference}
+    query = _resolve_query(columns, is_digest_reference(reference))
+    found = connection.execute(query, params).first()
+    if found is None:
+        exists = connection.execute(_REPOSITORY_EXISTS, params).first()
+        if exists is None:
+            raise repositories.unknown(registry.name, repository)
         raise manifest_unknown(f"{registry.name}/{repository}", reference)
-    return manifest
+    return found if columns else found[0]
+
+
+@functools.cache
+def _resolve_query(columns: tuple[InstrumentedAttribute, ...], by_digest: bool):
+    query = (select(*columns) if columns else select(Manifest)).select_from(Manifest)
+    query = query.join(Repository, Repository.id == Manifest.repository_id).where(
+        Repository.registry_id == bindparam("registry"),
+        Repository.name == bindparam("repository"),
+    )
+    if by_digest:
+        return query.where(Manifest.digest == bindparam("reference"))
+    return query.join(
+        Tag, (Tag.manifest_id == Manifest.id) & (Tag.repository_id == Repository.id)
+    ).where(Tag.name == bindparam("reference"))
+
+
+_REPOSITORY_EXISTS = select(Repository.id).where(
+    Repository.registry_id == bindparam("registry"), Repository.name == bindparam("repository")
+)
 
 
 def manifest_unknown(full_name: str, reference: str) -> ManifestNotFound:
@@ -110,6 +138,7 @@ def list_for_repository(
     state: ServiceState, actor: Actor, registry_name: str, repository: str
 ) -> list[ArtifactDetails]:
     """The repository's artifacts with their tags, newest push first (index children folded)."""
+    state.pull_counts.flush(state)  # this process's latest pulls are part of the answer
     with state.db.read() as session:
         registry = registries.load(session, actor, registry_name)
         repo = repositories.load(session, registry.id, registry_name, repository)

@@ -34,6 +34,12 @@ class BlobAdded(Change):
 
     digest: str
     size: int
+    upload_id: str | None = None  # the session it came from (its bytes were counted already)
+
+
+@dataclass(frozen=True)
+class UploadOpened(Change):
+    """A new resumable upload session (its bytes count toward the quota until it ends)."""
 
 
 @dataclass(frozen=True)

@@ -8,19 +8,22 @@ transaction that links it, so nothing partial is ever served.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, select, update
 
-from cloudraya_registry.db.models import Upload, utcnow
+from cloudraya_registry.db.models import Blob, Repository, RepositoryBlob, Upload, as_utc, utcnow
 from cloudraya_registry.domain import blobs, quota, repositories
-from cloudraya_registry.domain.changes import BlobAdded, BlobRemoved, Check
+from cloudraya_registry.domain.changes import BlobAdded, BlobRemoved, Check, UploadOpened
 from cloudraya_registry.domain.errors import BlobNotFound, QuotaExceeded, UploadNotFound
 
 if TYPE_CHECKING:
     from cloudraya_registry.domain.registries import RegistryInfo
     from cloudraya_registry.state import ServiceState
+
+log = logging.getLogger("cloudraya_registry.uploads")
 
 
 def _full(registry: RegistryInfo, repository: str) -> str:
@@ -34,14 +37,32 @@ def blob_unknown(registry: RegistryInfo, repository: str, digest: str) -> BlobNo
 
 
 # -- pulls -----------------------------------------------------------------------------------
+_LINKED_SIZE = (
+    select(Blob.size, Repository.id)
+    .select_from(Repository)
+    .outerjoin(
+        RepositoryBlob,
+        (RepositoryBlob.repository_id == Repository.id)
+        & (RepositoryBlob.digest == bindparam("digest")),
+    )
+    .outerjoin(Blob, Blob.digest == RepositoryBlob.digest)
+    .where(
+        Repository.registry_id == bindparam("registry"),
+        Repository.name == bindparam("repository"),
+    )
+)
+
+
 def blob_size(state: ServiceState, registry: RegistryInfo, repository: str, digest: str) -> int:
-    """Size of a blob the repository links (only linked content is served)."""
-    with state.db.read() as session:
-        repo = repositories.load(session, registry.id, registry.name, repository)
-        size = blobs.linked_size(session, repo.id, digest)
-    if size is None:
+    """Size of a blob the repository links (only linked content is served); one query."""
+    params = {"registry": registry.id, "repository": repository, "digest": digest}
+    with state.db.connect() as connection:
+        found = connection.execute(_LINKED_SIZE, params).first()
+    if found is None:
+        raise repositories.unknown(registry.name, repository)
+    if found.size is None:
         raise blob_unknown(registry, repository, digest)
-    return size
+    return found.size
 
 
 # -- deletes ---------------------------------------------------------------------------------
@@ -60,40 +81,46 @@ def remove_blob(
 def upload_allowance(
     state: ServiceState,
     registry: RegistryInfo,
+    upload_id: str,
     already: int,
     announced: int | None,
     digest: str | None,
 ) -> int | None:
-    """How many more bytes an upload holding ``already`` may receive; None: no limit.
+    """How many more bytes upload ``upload_id``, holding ``already``, may receive; None: any.
 
     Content the registry already holds (a known ``digest``) costs nothing. A length announced
     up front is refused at once when it cannot fit; a body of unknown length is limited to the
-    room left.
+    room left. The upload's own recorded bytes are not counted twice.
     """
     with state.db.read() as session:
         if digest is not None and blobs.registry_holds(session, registry.id, digest):
             return None
         if announced is not None:
-            quota.check_announced(session, state.config, registry, already + announced)
+            quota.check_announced(
+                session, state.config, registry, already + announced, but_upload=upload_id
+            )
             return None
-        return quota.room_left(session, state.config, registry, already)
+        return quota.room_left(session, state.config, registry, already, but_upload=upload_id)
 
 
-def refuse_streamed(state: ServiceState, registry: RegistryInfo, received: int) -> None:
+def refuse_streamed(
+    state: ServiceState, registry: RegistryInfo, upload_id: str, received: int
+) -> None:
     """The quota refusal for a body that streamed past the room left (always raises)."""
     with state.db.read() as session:
-        quota.check_announced(session, state.config, registry, received)
+        quota.check_announced(session, state.config, registry, received, but_upload=upload_id)
     raise QuotaExceeded(
         f"storage quota exceeded: registry {registry.name} has no room for {received} bytes"
     )
 
 
-def open_upload(state: ServiceState, registry: RegistryInfo, repository: str) -> str:
+def open_upload(state: ServiceState, registry: RegistryInfo, repository: str, check: Check) -> str:
     """A new resumable upload session of the repository (created on first push)."""
     upload_id = secrets.token_urlsafe(24)
-    state.blob_store.create_upload(upload_id)
     with state.db.write() as session:
         repo = repositories.ensure(session, registry.id, repository)
+        check(session, UploadOpened(registry, _full(registry, repository), repo.id))
+        state.blob_store.create_upload(upload_id)
         session.add(Upload(id=upload_id, repository_id=repo.id, offset=0))
     return upload_id
 
@@ -115,6 +142,8 @@ def upload_offset(
         row = session.get(Upload, upload_id) if repo is not None else None
         if row is None or repo is None or row.repository_id != repo.id:
             raise upload_unknown(upload_id)
+        if as_utc(row.updated_at) <= quota.live_uploads_since(state.config):
+            raise upload_unknown(upload_id)  # expired: collected soon
     size = state.blob_store.upload_size(upload_id)
     if size is None:
         raise upload_unknown(upload_id)
@@ -148,7 +177,17 @@ def commit_upload(
     """Checks, link and rename into place in one transaction (the digest is verified)."""
     with state.db.write() as session:
         repo = repositories.ensure(session, registry.id, repository)
-        check(session, BlobAdded(registry, _full(registry, repository), repo.id, digest, size))
+        check(
+            session,
+            BlobAdded(
+                registry,
+                _full(registry, repository),
+                repo.id,
+                digest,
+                size,
+                upload_id if has_session else None,
+            ),
+        )
         blobs.ensure(session, digest, size)
         blobs.link(session, repo.id, digest)
         repositories.touch(session, repo.id)
@@ -184,3 +223,27 @@ def mount(
         blobs.link(session, target.id, digest)
         repositories.touch(session, target.id)
     return True
+
+
+def expire_uploads(state: ServiceState, batch: int = 500) -> list[str]:
+    """Remove upload sessions untouched for ``--upload-expiry``, rows and data."""
+    removed: list[str] = []
+    while True:
+        with state.db.write() as session:
+            expired = list(
+                session.scalars(
+                    select(Upload.id)
+                    .where(Upload.updated_at <= quota.live_uploads_since(state.config))
+                    .limit(batch)
+                )
+            )
+            if expired:
+                session.execute(delete(Upload).where(Upload.id.in_(expired)))
+        for upload_id in expired:
+            state.blob_store.delete_upload(upload_id)
+        removed += expired
+        if len(expired) < batch:
+            break
+    if removed:
+        log.info(f"removed {len(removed)} expired upload sessions")
+    return removed

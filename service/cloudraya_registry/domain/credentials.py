@@ -18,7 +18,6 @@ from cloudraya_registry.security.passwords import (
     MAX_PASSWORD_LENGTH,
     generate_password,
     hash_password,
-    verify_password,
 )
 
 if TYPE_CHECKING:
@@ -64,7 +63,7 @@ def is_current_password(state: ServiceState, actor: Actor, name: str, password: 
         password_hash = registries.load(session, actor, name).password_hash
     if len(password) > MAX_PASSWORD_LENGTH or not _encodable(password):
         return False
-    return verify_password(password_hash, password)
+    return state.password_checks.verify_blocking(password_hash, password)
 
 
 def _encodable(text: str) -> bool:

@@ -1,6 +1,7 @@
 """Tag immutability (``Registry.tag_immutability``, read per request): once a tag names a
-manifest it keeps naming it. Moving or deleting the tag, or deleting a tagged manifest, is
-refused; re-pushing the identical manifest is allowed.
+manifest it keeps naming it, and pulls of it keep working. Moving or deleting the tag,
+deleting a tagged manifest, or unlinking a blob a tagged manifest uses is refused; re-pushing
+the identical manifest is allowed.
 
 Each rule is a check step (see :mod:`changes`): the data plane's routes list them.
 """
@@ -9,11 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from cloudraya_registry.db.models import ManifestReference, Tag
-from cloudraya_registry.domain.changes import ManifestPushed, ManifestRemoved, TagRemoved, step_for
+from cloudraya_registry.db.models import Manifest, ManifestReference, Tag
+from cloudraya_registry.domain.changes import (
+    BlobRemoved,
+    ManifestPushed,
+    ManifestRemoved,
+    TagRemoved,
+    step_for,
+)
 from cloudraya_registry.domain.errors import ImmutableTag
 
 if TYPE_CHECKING:
@@ -83,4 +90,39 @@ def tagged_manifests_remain(
             f"manifest {change.digest} of {change.repository} belongs to the index tagged "
             f"{', '.join(repr(t) for t in parent_tags)} and immutable tags cannot change",
             parent_tags,
+        )
+
+
+@step_for(BlobRemoved)
+def tagged_content_remains(_state: ServiceState, session: Session, change: BlobRemoved) -> None:
+    """A blob a tagged image needs stays linked: its config, a layer, the manifest bytes, or
+    those of a platform manifest of a tagged index."""
+    if not change.registry.tag_immutability:
+        return
+    in_repository = Manifest.repository_id == change.repository_id
+    needing = or_(
+        Manifest.digest == change.digest,
+        Manifest.id.in_(
+            select(ManifestReference.manifest_id).where(ManifestReference.digest == change.digest)
+        ),
+    )
+    needing_ids = select(Manifest.id).where(in_repository, needing)
+    indexes_of_them = select(ManifestReference.manifest_id).where(
+        ManifestReference.kind == "manifest",
+        ManifestReference.digest.in_(select(Manifest.digest).where(in_repository, needing)),
+    )
+    tags = sorted(
+        session.scalars(
+            select(Tag.name).where(
+                Tag.repository_id == change.repository_id,
+                Tag.manifest_id.in_(needing_ids) | Tag.manifest_id.in_(indexes_of_them),
+            )
+        )
+    )
+    if tags:
+        raise _refusal(
+            change.registry,
+            f"blob {change.digest} of {change.repository} is part of the image tagged "
+            f"{', '.join(repr(t) for t in tags)}, and immutable tags must keep pulling",
+            tags,
         )

@@ -20,6 +20,8 @@ from cloudraya_registry.domain.media_types import (
 )
 from cloudraya_registry.domain.names import DIGEST_RULE, digest_problem
 
+MAX_SIZE = 2**63 - 1  # what a size column holds
+
 
 class ManifestInvalid(InvalidArgument):
     pass
@@ -76,8 +78,8 @@ def _descriptor(value: Any, where: str) -> Descriptor:
     problem = digest_problem(digest, what=f"{where}.digest")
     if problem is not None:
         raise _invalid(problem, digest=digest)
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise _invalid(f"{where}.size must be a non-negative integer")
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_SIZE:
+        raise _invalid(f"{where}.size must be a non-negative integer below 2^63")
     annotations = value.get("annotations")
     if annotations is not None and not (
         isinstance(annotations, dict) and all(isinstance(v, str) for v in annotations.values())
@@ -95,6 +97,35 @@ def _descriptor(value: Any, where: str) -> Descriptor:
         annotations=annotations or None,
         foreign=bool(urls),
     )
+
+
+def _descriptors(values: list[Any], prefix: str) -> list[Descriptor]:
+    """The descriptors of a list; one repeated verbatim (a legal manifest may list the same
+    layer thousands of times) is checked once."""
+    checked: dict[tuple, Descriptor] = {}
+    result = []
+    for index, value in enumerate(values):
+        key = _plain_key(value)
+        known = checked.get(key) if key is not None else None
+        if known is None:
+            known = _descriptor(value, f"{prefix}[{index}]")
+            if key is not None:
+                checked[key] = known
+        result.append(known)
+    return result
+
+
+def _plain_key(value: Any) -> tuple | None:
+    """What identifies a plain ``{mediaType, digest, size}`` descriptor (types included)."""
+    if type(value) is not dict or len(value) != 3:
+        return None
+    try:
+        parts = (value["mediaType"], value["digest"], value["size"])
+        key = tuple((type(part), part) for part in parts)
+        hash(key)
+    except (KeyError, TypeError):
+        return None
+    return key
 
 
 def parse_manifest(body: bytes, content_type: str | None) -> ParsedManifest:
@@ -151,7 +182,7 @@ def parse_manifest(body: bytes, content_type: str | None) -> ParsedManifest:
         children = document.get("manifests")
         if not isinstance(children, list):
             raise _invalid("an index needs a 'manifests' list")
-        parsed.children = [_descriptor(c, f"manifests[{i}]") for i, c in enumerate(children)]
+        parsed.children = _descriptors(children, "manifests")
         return parsed
 
     if "manifests" in document:
@@ -163,7 +194,7 @@ def parse_manifest(body: bytes, content_type: str | None) -> ParsedManifest:
     layers = document.get("layers", [])
     if not isinstance(layers, list):
         raise _invalid("'layers' must be a list of descriptors")
-    parsed.layers = [_descriptor(layer, f"layers[{i}]") for i, layer in enumerate(layers)]
+    parsed.layers = _descriptors(layers, "layers")
     if parsed.artifact_type is None and parsed.config.media_type not in IMAGE_CONFIGS:
         # Referrers API: an image manifest's artifact type defaults to its config media type.
         parsed.artifact_type = parsed.config.media_type

@@ -1,20 +1,29 @@
-"""Storage quota: what a registry uses, how much it may hold, and refusing what does not fit.
+"""Storage quota: what a registry holds, how much it may hold, and refusing what does not fit.
 
 A registry holds ``storage_gb`` units (a GB each, see ``ServiceConfig.storage_unit_bytes``).
-Each distinct blob referenced inside it counts once, whichever repositories share it.
+It is charged for each distinct blob referenced inside it once (layers, configs and manifests
+alike, whichever repositories share them) plus the bytes its unfinished upload sessions have
+received, and it may keep at most ``--max-open-uploads`` such sessions. Sessions past
+``--upload-expiry`` no longer count (they are collected).
+
+Every check here runs inside the transaction that commits the change (see :mod:`changes`):
+the registry row is locked first (PostgreSQL), so concurrent commits cannot both squeeze in;
+SQLite writers are serialised already.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cloudraya_registry.config import ServiceConfig
-from cloudraya_registry.db.models import Blob, Registry, Repository, RepositoryBlob
+from cloudraya_registry.db.models import Blob, Registry, Repository, RepositoryBlob, Upload, utcnow
 from cloudraya_registry.domain import blobs
-from cloudraya_registry.domain.changes import BlobAdded, step_for
+from cloudraya_registry.domain.changes import BlobAdded, ManifestPushed, UploadOpened, step_for
 from cloudraya_registry.domain.errors import QuotaExceeded
 
 if TYPE_CHECKING:
@@ -22,7 +31,18 @@ if TYPE_CHECKING:
     from cloudraya_registry.state import ServiceState
 
 
-def used_bytes(session: Session, registry_id: int) -> int:
+@dataclass(frozen=True)
+class Usage:
+    stored: int  # distinct blobs referenced in the registry
+    uploading: int  # received by unfinished upload sessions
+
+    @property
+    def total(self) -> int:
+        return self.stored + self.uploading
+
+
+def stored_bytes(session: Session, registry_id: int) -> int:
+    """Bytes of the distinct blobs referenced inside the registry (what it shows as used)."""
     distinct_digests = (
         select(RepositoryBlob.digest)
         .join(Repository, Repository.id == RepositoryBlob.repository_id)
@@ -38,19 +58,52 @@ def used_bytes(session: Session, registry_id: int) -> int:
     return int(total or 0)
 
 
+def live_uploads_since(config: ServiceConfig) -> dt.datetime:
+    """Upload sessions touched after this are unfinished; older ones are expired."""
+    return utcnow() - dt.timedelta(seconds=config.upload_expiry_seconds)
+
+
+def _uploads(session: Session, config: ServiceConfig, registry_id: int):
+    return (
+        select(Upload)
+        .join(Repository, Repository.id == Upload.repository_id)
+        .where(
+            Repository.registry_id == registry_id, Upload.updated_at > live_uploads_since(config)
+        )
+    )
+
+
+def usage(
+    session: Session, config: ServiceConfig, registry_id: int, *, but_upload: str | None = None
+) -> Usage:
+    """What the registry is charged for; ``but_upload`` leaves one session's bytes out."""
+    query = _uploads(session, config, registry_id).with_only_columns(
+        func.coalesce(func.sum(Upload.offset), 0)
+    )
+    if but_upload is not None:
+        query = query.where(Upload.id != but_upload)
+    return Usage(stored_bytes(session, registry_id), int(session.scalar(query) or 0))
+
+
+def open_uploads(session: Session, config: ServiceConfig, registry_id: int) -> int:
+    query = _uploads(session, config, registry_id).with_only_columns(func.count())
+    return int(session.scalar(query) or 0)
+
+
 def capacity_bytes(config: ServiceConfig, registry: RegistryInfo) -> int:
     return config.capacity_bytes(registry.storage_gb)
 
 
 def refusal(
-    config: ServiceConfig, registry: RegistryInfo, used: int, incoming: int
+    config: ServiceConfig, registry: RegistryInfo, used: Usage, incoming: int, what: str = "blob"
 ) -> QuotaExceeded:
     total = capacity_bytes(config, registry)
+    pending = f" ({used.uploading} of them in unfinished uploads)" if used.uploading else ""
     return QuotaExceeded(
-        f"storage quota exceeded: registry {registry.name} uses {used} of {total} bytes "
-        f"({registry.storage_gb} GB); this {incoming}-byte blob does not fit. Delete unused "
-        "images or grow the registry's storage",
-        used_bytes=used,
+        f"storage quota exceeded: registry {registry.name} uses {used.total} of {total} bytes "
+        f"({registry.storage_gb} GB){pending}; this {incoming}-byte {what} does not fit. "
+        "Delete unused images or grow the registry's storage",
+        used_bytes=used.total,
         total_bytes=total,
         total_gb=registry.storage_gb,
         blob_bytes=incoming,
@@ -58,37 +111,87 @@ def refusal(
 
 
 def check_announced(
-    session: Session, config: ServiceConfig, registry: RegistryInfo, incoming: int
+    session: Session,
+    config: ServiceConfig,
+    registry: RegistryInfo,
+    incoming: int,
+    *,
+    but_upload: str | None = None,
 ) -> None:
     """Refuse before reading a body whose announced length alone cannot fit."""
-    used = used_bytes(session, registry.id)
-    if used + incoming > capacity_bytes(config, registry):
+    used = usage(session, config, registry.id, but_upload=but_upload)
+    if used.total + incoming > capacity_bytes(config, registry):
         raise refusal(config, registry, used, incoming)
 
 
-def room_left(session: Session, config: ServiceConfig, registry: RegistryInfo, already: int) -> int:
+def room_left(
+    session: Session,
+    config: ServiceConfig,
+    registry: RegistryInfo,
+    already: int,
+    *,
+    but_upload: str | None = None,
+) -> int:
     """Bytes an upload that already holds ``already`` bytes may still receive."""
-    used = used_bytes(session, registry.id)
-    return max(capacity_bytes(config, registry) - used - already, 0)
+    used = usage(session, config, registry.id, but_upload=but_upload)
+    return max(capacity_bytes(config, registry) - used.total - already, 0)
 
 
-def check_new_blob(
-    session: Session, config: ServiceConfig, registry: RegistryInfo, digest: str, size: int
+def _lock_registry(session: Session, registry: RegistryInfo) -> None:
+    session.execute(select(Registry.id).where(Registry.id == registry.id).with_for_update())
+
+
+def check_new_content(
+    session: Session,
+    config: ServiceConfig,
+    registry: RegistryInfo,
+    digest: str,
+    size: int,
+    *,
+    what: str = "blob",
+    but_upload: str | None = None,
 ) -> None:
-    """Inside the committing transaction: refuse a new blob that would exceed the quota.
-
-    The registry row is locked (PostgreSQL) so two concurrent commits cannot both squeeze in;
-    SQLite writers are serialised already. Content the registry holds already is free.
-    """
+    """Refuse content new to the registry that would exceed the quota (held content is free)."""
     if blobs.registry_holds(session, registry.id, digest):
         return
-    session.execute(select(Registry.id).where(Registry.id == registry.id).with_for_update())
-    used = used_bytes(session, registry.id)
-    if used + size > capacity_bytes(config, registry):
-        raise refusal(config, registry, used, size)
+    _lock_registry(session, registry)
+    used = usage(session, config, registry.id, but_upload=but_upload)
+    if used.total + size > capacity_bytes(config, registry):
+        raise refusal(config, registry, used, size, what)
 
 
 @step_for(BlobAdded)
 def blob_fits(state: ServiceState, session: Session, change: BlobAdded) -> None:
-    """A finished upload whose blob is new to the registry must fit its storage."""
-    check_new_blob(session, state.config, change.registry, change.digest, change.size)
+    """A finished upload's blob, new to the registry, must fit (its own session aside)."""
+    check_new_content(
+        session,
+        state.config,
+        change.registry,
+        change.digest,
+        change.size,
+        but_upload=change.upload_id,
+    )
+
+
+@step_for(ManifestPushed)
+def manifest_fits(state: ServiceState, session: Session, change: ManifestPushed) -> None:
+    """Manifests are content too: a new one must fit like any blob."""
+    check_new_content(
+        session, state.config, change.registry, change.digest, change.size, what="manifest"
+    )
+
+
+@step_for(UploadOpened)
+def upload_sessions_fit(state: ServiceState, session: Session, change: UploadOpened) -> None:
+    """A registry keeps at most ``--max-open-uploads`` unfinished upload sessions."""
+    _lock_registry(session, change.registry)
+    config = state.config
+    count = open_uploads(session, config, change.registry.id)
+    if count >= config.max_open_uploads:
+        raise QuotaExceeded(
+            f"registry {change.registry.name} has {count} unfinished uploads, the most it may "
+            "hold at once; finish or cancel some (DELETE their Location), or wait until "
+            f"unused ones expire after {int(config.upload_expiry_seconds)} s",
+            open_uploads=count,
+            max_open_uploads=config.max_open_uploads,
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,7 @@ class RegistryInfo:
     id: int
     name: str
     project_id: int
+    epoch: str
     credential_version: int
     password_hash: str
     storage_gb: int
@@ -49,20 +50,25 @@ class RegistryInfo:
     scan_on_push: bool
 
 
-def load_info(session: Session, name: str) -> RegistryInfo | None:
-    """The registry named ``name`` whatever its project (data-plane credentials name it)."""
-    row = session.execute(
-        select(
-            Registry.id,
-            Registry.name,
-            Registry.project_id,
-            Registry.credential_version,
-            Registry.password_hash,
-            Registry.storage_gb,
-            Registry.tag_immutability,
-            Registry.scan_on_push,
-        ).where(Registry.name == name)
-    ).one_or_none()
+_INFO = select(
+    Registry.id,
+    Registry.name,
+    Registry.project_id,
+    Registry.epoch,
+    Registry.credential_version,
+    Registry.password_hash,
+    Registry.storage_gb,
+    Registry.tag_immutability,
+    Registry.scan_on_push,
+).where(Registry.name == bindparam("name"))
+
+
+def load_info(connection: Session | Connection, name: str) -> RegistryInfo | None:
+    """The registry named ``name`` whatever its project (data-plane credentials name it).
+
+    Runs on every data-plane request: one prebuilt statement, a plain connection will do.
+    """
+    row = connection.execute(_INFO, {"name": name}).one_or_none()
     return RegistryInfo(*row) if row is not None else None
 
 
@@ -102,7 +108,7 @@ def describe(session: Session, registry: Registry) -> RegistryDetails:
     count = session.scalar(
         select(func.count()).select_from(Repository).where(Repository.registry_id == registry.id)
     )
-    return RegistryDetails(registry, quota.used_bytes(session, registry.id), int(count or 0))
+    return RegistryDetails(registry, quota.stored_bytes(session, registry.id), int(count or 0))
 
 
 def get_row(state: ServiceState, actor: Actor, name: str) -> Registry:

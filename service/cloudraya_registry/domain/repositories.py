@@ -46,11 +46,15 @@ def find(session: Session, registry_id: int, path: str) -> Repository | None:
 def load(session: Session, registry_id: int, registry_name: str, path: str) -> Repository:
     found = find(session, registry_id, path) if is_repository_path(path) else None
     if found is None:
-        raise RepositoryNotFound(
-            f"repository {path!r} not found in registry {registry_name!r}",
-            name=f"{registry_name}/{path}",
-        )
+        raise unknown(registry_name, path)
     return found
+
+
+def unknown(registry_name: str, path: str) -> RepositoryNotFound:
+    return RepositoryNotFound(
+        f"repository {path!r} not found in registry {registry_name!r}",
+        name=f"{registry_name}/{path}",
+    )
 
 
 def ensure(session: Session, registry_id: int, path: str) -> Repository:
@@ -97,6 +101,7 @@ def top_level_manifests(session: Session, repository_ids: list[int]) -> list[Man
 
 def summaries(state: ServiceState, actor: Actor, registry_name: str) -> list[RepositorySummary]:
     """Each repository with its artifact count, pulls and last change, by name."""
+    state.pull_counts.flush(state)  # this process's latest pulls are part of the answer
     with state.db.read() as session:
         registry = registries.load(session, actor, registry_name)
         repositories = session.scalars(

@@ -19,8 +19,11 @@ Choices where the issue left room:
   across registries a mount never happens and an ordinary upload session starts instead.
 - Range requests accept one range (``bytes=a-b``, ``a-``, ``-n``); others get 416 with an OCI
   body. Upload and blob locations are relative URLs.
-- Repeated wrong passwords from one address for one username (10 within 60 s) are answered
-  ``429 TOOMANYREQUESTS`` with ``Retry-After`` for the rest of the window.
+- Failed logins are throttled per address (any username), per address and username (10 a
+  minute) and per registry: ``429 TOOMANYREQUESTS`` with ``Retry-After`` for the rest of the
+  window (see :mod:`cloudraya_registry.security.login_throttle`).
+- A full disk answers writes ``507`` with code ``UNKNOWN`` (the spec has no code for it) and a
+  message saying nothing was stored; reads go on.
 """
 
 from __future__ import annotations

@@ -2,38 +2,35 @@
 
 A registry's credentials (username = registry name) grant pull, push and delete on
 ``<registry>/...`` and listing its catalog, and nothing in any other registry. Bearer tokens are
-HS256 JWTs that carry the registry's ``credential_version``: a password reset bumps it, so every
-token issued before the reset stops working on the next request.
+HS256 JWTs bound to one registry instance (its random ``epoch``) and credential version: a
+password reset bumps the version, a registry deleted and created again gets a new epoch, and
+tokens issued before either stop working on the next request.
 
-Argon2 verification is deliberately slow, so successful Basic checks are remembered for a short
-time under (registry, credential version, stored hash, keyed hash of the password). The password
-itself is never kept.
+Passwords are verified by :mod:`cloudraya_registry.security.password_checks` (bounded, cached);
+failed logins are throttled (:mod:`cloudraya_registry.security.login_throttle`) and audited in
+the registry they were aimed at, counted per source (never with the secret).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
-import functools
-import hashlib
-import hmac
 import secrets
-import threading
 import time
 from dataclasses import dataclass
 
 import jwt
-from sqlalchemy.orm import Session
 
-from cloudraya_registry.domain import audit
-from cloudraya_registry.domain.audit import AuditAction
+from cloudraya_registry.domain.audit import FailedLogin
+from cloudraya_registry.domain.errors import Throttled
 from cloudraya_registry.domain.registries import RegistryInfo, load_info
-from cloudraya_registry.security.passwords import hash_password, verify_password
+from cloudraya_registry.executors import in_thread
+from cloudraya_registry.security.login_throttle import Limits, LoginThrottle
 from cloudraya_registry.state import ServiceState
 
 TOKEN_LIFETIME_SECONDS = 300
-BASIC_CACHE_TTL_SECONDS = 120
-_BASIC_CACHE_MAX = 10_000
+THROTTLED_ANSWER_DELAY_SECONDS = 1.0
 ALL_ACTIONS = frozenset({"pull", "push", "delete"})
 TOKEN_ISSUER = "cloudraya-registry"
 CATALOG_SCOPE = "registry:catalog:*"
@@ -52,8 +49,7 @@ class Caller:
     def may(self, repository: str | None, action: str) -> bool:
         """Whether this caller may perform ``action`` on ``repository`` (None = catalog)."""
         if repository is None:
-            allowed = self.method == "basic" or self.token_catalog
-            return allowed
+            return self.method == "basic" or self.token_catalog
         if not repository.startswith(self.registry.name + "/"):
             return False
         if self.method == "basic":
@@ -72,12 +68,37 @@ class FailedCredential(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class Presented:
+    """What an Authorization header claims, before anything is checked."""
+
+    method: str  # "basic" | "bearer"
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+
+
+def presented_credentials(authorization: str | None) -> Presented | None:
+    """The credentials in a header (None when there are none); malformed ones are refused."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "basic":
+        username, password = decode_basic(value.strip())
+        return Presented("basic", username=username, password=password)
+    if scheme == "bearer":
+        return Presented("bearer", token=value.strip())
+    raise FailedCredential(None, scheme, f"unsupported authorization scheme {scheme!r}")
+
+
 class Authenticator:
     def __init__(self, state: ServiceState) -> None:
         self.state = state
-        self._cache: dict[tuple[str, int, str, bytes], float] = {}
-        self._cache_lock = threading.Lock()
-        self._cache_key = hmac.new(state.token_signing_key, b"basic-cache", hashlib.sha256).digest()
+        config = state.config
+        self.throttle = LoginThrottle(
+            Limits(config.failed_logins_per_source, config.failed_logins_per_registry)
+        )
 
     # -- challenges ----------------------------------------------------------------------
     def challenge(self, scope: str | None, error: str | None = None) -> dict[str, str]:
@@ -91,48 +112,54 @@ class Authenticator:
         return {"WWW-Authenticate": value}
 
     # -- credentials -----------------------------------------------------------------------
-    def identify(self, session: Session, authorization: str | None) -> Caller | None:
-        """The caller behind an Authorization header; None when there is none.
+    async def identify(self, presented: Presented | None, source_ip: str | None) -> Caller | None:
+        """The caller behind presented credentials (None when there are none).
 
-        Raises FailedCredential when credentials are present but wrong.
+        Raises FailedCredential when they are wrong, Throttled while logins are refused.
         """
-        if not authorization:
+        if presented is None:
             return None
-        scheme, _, value = authorization.partition(" ")
-        scheme = scheme.lower()
-        if scheme == "basic":
-            username, password = decode_basic(value.strip())
-            return Caller(self.check_password(session, username, password), "basic")
-        if scheme == "bearer":
-            return self._check_token(session, value.strip())
-        raise FailedCredential(None, scheme, f"unsupported authorization scheme {scheme!r}")
+        if presented.method == "basic":
+            assert presented.username is not None and presented.password is not None
+            registry = await self.login(presented.username, presented.password, source_ip)
+            return Caller(registry, "basic")
+        assert presented.token is not None
+        return await self._check_token(presented.token)
 
-    def check_password(self, session: Session, username: str, password: str) -> RegistryInfo:
-        registry = load_info(session, username)
+    async def login(self, username: str, password: str, source_ip: str | None) -> RegistryInfo:
+        """The registry whose name and password these are (Basic auth and the token endpoint).
+
+        A throttled login is answered after a pause: a client hammering on costs itself time
+        and the service next to nothing.
+        """
+        try:
+            return await self._login(username, password, source_ip)
+        except Throttled:
+            await asyncio.sleep(THROTTLED_ANSWER_DELAY_SECONDS)
+            raise
+
+    async def _login(self, username: str, password: str, source_ip: str | None) -> RegistryInfo:
+        self.throttle.check(source_ip, username)
+        registry = await in_thread(self.registry_named, username)
+        checks = self.state.password_checks
         if registry is None:
-            # Spend comparable time so a probe cannot tell unknown names from wrong passwords.
-            verify_password(_dummy_hash(), password)
+            # As slow as a real check, so a probe cannot tell unknown names from wrong passwords.
+            await checks.pause_like_a_check()
             raise FailedCredential(None, "basic", "unknown registry or wrong password")
-        key = (
-            registry.name,
-            registry.credential_version,
-            registry.password_hash,
-            hmac.new(self._cache_key, password.encode(), hashlib.sha256).digest(),
+        key = checks.cache_key(
+            (registry.id, registry.epoch, registry.credential_version, registry.password_hash),
+            password,
         )
-        now = time.monotonic()
-        with self._cache_lock:
-            expiry = self._cache.get(key)
-        if expiry is not None and expiry > now:
-            return registry
-        if not verify_password(registry.password_hash, password):
+        if not checks.recently_verified(key):
+            self.throttle.check_registry(registry.name)
+        if not await checks.verify(key, registry.password_hash, password):
             raise FailedCredential(registry, "basic", "wrong password")
-        with self._cache_lock:
-            if len(self._cache) >= _BASIC_CACHE_MAX:
-                self._cache = {k: v for k, v in self._cache.items() if v > now}
-                if len(self._cache) >= _BASIC_CACHE_MAX:
-                    self._cache.clear()
-            self._cache[key] = now + BASIC_CACHE_TTL_SECONDS
+        self.throttle.succeeded(source_ip, username)
         return registry
+
+    def registry_named(self, name: str) -> RegistryInfo | None:
+        with self.state.db.connect() as connection:
+            return load_info(connection, name)
 
     # -- tokens --------------------------------------------------------------------------
     def issue_token(
@@ -153,12 +180,13 @@ class Authenticator:
             "nbf": now - 5,
             "exp": now + TOKEN_LIFETIME_SECONDS,
             "jti": secrets.token_hex(12),
+            "ep": registry.epoch,
             "cv": registry.credential_version,
             "access": access,
         }
         return jwt.encode(claims, self.state.token_signing_key, algorithm="HS256"), access
 
-    def _check_token(self, session: Session, token: str) -> Caller:
+    async def _check_token(self, token: str) -> Caller:
         try:
             claims = jwt.decode(
                 token,
@@ -172,8 +200,8 @@ class Authenticator:
             raise FailedCredential(None, "bearer", "token expired") from None
         except jwt.PyJWTError:
             raise FailedCredential(None, "bearer", "token invalid") from None
-        registry = load_info(session, str(claims["sub"]))
-        if registry is None:
+        registry = await in_thread(self.registry_named, str(claims["sub"]))
+        if registry is None or claims.get("ep") != registry.epoch:
             raise FailedCredential(None, "bearer", "registry of the token no longer exists")
         if claims.get("cv") != registry.credential_version:
             raise FailedCredential(registry, "bearer", "token was issued before a password reset")
@@ -190,31 +218,34 @@ class Authenticator:
                 catalog = True
         return Caller(registry, "bearer", access, catalog)
 
-    # -- audit -----------------------------------------------------------------------------
-    def record_failure(
+    # -- failures --------------------------------------------------------------------------
+    async def refused(
         self,
-        session: Session,
         failure: FailedCredential,
         *,
         username: str | None,
         target: str,
         source_ip: str | None,
+        guess: bool = True,
     ) -> None:
-        """Audit a failed credential use in the registry it was aimed at (never the secret)."""
-        registry = failure.registry
-        if registry is None:
-            return
-        audit.record(
-            session,
-            action=AuditAction.CREDENTIAL_FAILURE,
-            actor=username or registry.name,
-            outcome="failure",
-            project_id=registry.project_id,
-            registry_name=registry.name,
-            target=target,
-            source_ip=source_ip,
-            details={"method": failure.method, "reason": failure.reason},
-        )
+        """Count a failed login in the audit log it was aimed at and, for a password that may
+        have been guessed, against the throttles."""
+        if guess and failure.method == "basic":
+            name = failure.registry.name if failure.registry else None
+            self.throttle.failed(source_ip, username, name)
+        if failure.registry is not None:
+            await in_thread(
+                self.state.failed_logins.record,
+                self.state,
+                FailedLogin(
+                    registry=failure.registry,
+                    actor=username or failure.registry.name,
+                    source_ip=source_ip,
+                    target=target,
+                    method=failure.method,
+                    reason=failure.reason,
+                ),
+            )
 
 
 def grant_scope(registry_name: str, scope: str) -> dict[str, object] | None:
@@ -240,8 +271,3 @@ def decode_basic(value: str) -> tuple[str, str]:
     if not sep:
         raise FailedCredential(None, "basic", "malformed Basic credentials")
     return username, password
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    return hash_password(secrets.token_urlsafe(16))

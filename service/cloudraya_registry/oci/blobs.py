@@ -15,32 +15,40 @@ from cloudraya_registry.executors import in_thread
 from cloudraya_registry.oci.context import Context
 from cloudraya_registry.oci.errors import OciError
 from cloudraya_registry.oci.names import parse_digest
+from cloudraya_registry.oci.numbers import byte_count
 from cloudraya_registry.oci.streaming import BlobResponse
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d{0,19})-(\d{0,19})$")
 
 
-def _parse_range(value: str, size: int) -> tuple[int, int] | None:
-    """Inclusive (start, end) of a single byte range; None means the whole blob."""
+def _parse_range(value: str, size: int) -> tuple[int, int]:
+    """Inclusive (start, end) of one byte range: ``a-b``, ``a-`` or ``-suffix``."""
     match = _RANGE.match(value.strip())
-    if match is None or (not match.group(1) and not match.group(2)):
+    first_text, last_text = match.groups() if match else ("", "")
+    first = byte_count(first_text) if first_text else None
+    last = byte_count(last_text) if last_text else None
+    if (
+        match is None
+        or (first is None and last is None)
+        or (first_text and first is None)
+        or (last_text and last is None)
+    ):
         raise OciError(
             "SIZE_INVALID",
-            f"Range {value!r} is not supported; send one range as bytes=<start>-<end>, "
-            "bytes=<start>- or bytes=-<suffix length>",
+            f"Range {value[:80]!r} is not supported; send one range as bytes=<start>-<end>, "
+            "bytes=<start>- or bytes=-<suffix length> (offsets below 2^63)",
             status=416,
             headers={"Content-Range": f"bytes */{size}"},
         )
-    first, last = match.group(1), match.group(2)
-    if first == "":
-        suffix = int(last)
-        if suffix == 0:
+    if first is None:
+        assert last is not None
+        if last == 0:
             raise _unsatisfiable(value, size)
-        start, end = max(size - suffix, 0), size - 1
+        start, end = max(size - last, 0), size - 1
     else:
-        start = int(first)
-        end = min(int(last), size - 1) if last else size - 1
-        if last and int(last) < start:
+        start = first
+        end = min(last, size - 1) if last is not None else size - 1
+        if last is not None and last < start:
             raise _unsatisfiable(value, size)
     if start >= size:
         raise _unsatisfiable(value, size)
@@ -50,7 +58,7 @@ def _parse_range(value: str, size: int) -> tuple[int, int] | None:
 def _unsatisfiable(value: str, size: int) -> OciError:
     return OciError(
         "SIZE_INVALID",
-        f"Range {value!r} is outside the blob of {size} bytes",
+        f"Range {value[:80]!r} is outside the blob of {size} bytes",
         status=416,
         headers={"Content-Range": f"bytes */{size}"},
     )
@@ -68,11 +76,9 @@ async def get_blob(ctx: Context) -> Response:
     status, start, end = 200, 0, size - 1
     range_header = ctx.request.headers.get("range")
     if range_header:
-        parsed = _parse_range(range_header, size)
-        if parsed is not None:
-            start, end = parsed
-            status = 206
-            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        start, end = _parse_range(range_header, size)
+        status = 206
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     if ctx.head:
         response = Response(
             status_code=status, headers=headers, media_type="application/octet-stream"

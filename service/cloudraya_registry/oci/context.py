@@ -20,7 +20,6 @@ from cloudraya_registry.oci.names import RepositoryName
 if TYPE_CHECKING:
     from cloudraya_registry.domain.registries import RegistryInfo
     from cloudraya_registry.oci.auth import Authenticator, Caller
-    from cloudraya_registry.oci.throttle import FailureThrottle
     from cloudraya_registry.oci.uploads import UploadLocks
     from cloudraya_registry.state import ServiceState
 
@@ -46,10 +45,9 @@ class Route:
 
 @dataclass
 class DataPlaneServices:
-    """Per-app helpers of the data plane (credential checks, throttling, upload locks)."""
+    """Per-app helpers of the data plane (credential checks with their throttle, upload locks)."""
 
     auth: Authenticator
-    throttle: FailureThrottle
     upload_locks: UploadLocks
 
 

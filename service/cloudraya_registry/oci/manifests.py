@@ -6,6 +6,7 @@ import hashlib
 
 from starlette.responses import Response
 
+from cloudraya_registry.db.models import Manifest
 from cloudraya_registry.domain import artifacts
 from cloudraya_registry.domain.changes import ContentDeleted, ManifestServed
 from cloudraya_registry.domain.manifest_format import parse_manifest
@@ -15,6 +16,7 @@ from cloudraya_registry.executors import in_thread
 from cloudraya_registry.oci.context import Context
 from cloudraya_registry.oci.errors import OciError
 from cloudraya_registry.oci.names import parse_reference, parse_tag
+from cloudraya_registry.oci.numbers import byte_count
 from cloudraya_registry.oci.streaming import read_body
 
 
@@ -23,9 +25,17 @@ def _fetch(
     ctx: Context, reference: str, with_body: bool
 ) -> tuple[int, str, str, int, bytes | None]:
     """Id, digest, media type, size and (for GET) the bytes of the manifest."""
-    with ctx.state.db.read() as session:
-        manifest = artifacts.resolve(session, ctx.registry, ctx.path, reference)
-        found = (manifest.id, manifest.digest, manifest.media_type, manifest.size)
+    with ctx.state.db.connect() as connection:
+        found = artifacts.resolve(
+            connection,
+            ctx.registry,
+            ctx.path,
+            reference,
+            Manifest.id,
+            Manifest.digest,
+            Manifest.media_type,
+            Manifest.size,
+        )
     body = None
     if with_body:
         body = ctx.state.blob_store.read_bytes(found[1], MAX_MANIFEST_BYTES)
@@ -73,25 +83,36 @@ def _digest_of(reference: str, body: bytes) -> str:
     return digest
 
 
+def _incoming(
+    reference: str, body: bytes, content_type: str | None, tags: list[str]
+) -> artifacts.IncomingManifest:
+    return artifacts.IncomingManifest(
+        _digest_of(reference, body), body, parse_manifest(body, content_type), tags
+    )
+
+
 async def put_manifest(ctx: Context) -> Response:
     reference = parse_reference(ctx.params["reference"], "MANIFEST_INVALID")
     extra_tags = [parse_tag(t) for t in ctx.request.query_params.getlist("tag")]
     length = ctx.request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_MANIFEST_BYTES:
-        raise _too_large(length)
+    if length is not None:
+        announced = byte_count(length)
+        if announced is None or announced > MAX_MANIFEST_BYTES:
+            raise _too_large(length[:40])
     body = await read_body(ctx.request, MAX_MANIFEST_BYTES)
     if body is None:
         raise _too_large(f"more than {MAX_MANIFEST_BYTES}")
     if not body:
         raise OciError("MANIFEST_INVALID", "manifest body is empty")
-    digest = _digest_of(reference, body)
     tags = extra_tags if is_digest_reference(reference) else [reference, *extra_tags]
-    parsed = parse_manifest(body, ctx.request.headers.get("content-type"))
-    incoming = artifacts.IncomingManifest(digest, body, parsed, tags)
+    content_type = ctx.request.headers.get("content-type")
+    # Hashing and parsing up to 4 MiB is CPU work: off the event loop, like the storing.
+    incoming = await in_thread(_incoming, reference, body, content_type, tags)
     stored = await in_thread(
         artifacts.store, ctx.state, ctx.registry, ctx.path, incoming, ctx.check
     )
     ctx.did(stored)
+    parsed, digest = incoming.parsed, incoming.digest
     headers = {
         "Location": f"/v2/{ctx.repo.full}/manifests/{digest}",
         "Docker-Content-Digest": digest,

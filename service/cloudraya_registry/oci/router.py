@@ -2,7 +2,7 @@
 policy steps around its handler, and turn every failure into an OCI error body.
 
 Repository names contain slashes, so the path is matched here (areas in order, the repository
-name greedy) rather than by framework routes.
+name greedy) rather than by framework routes, on the raw path as the client sent it.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from starlette.responses import Response
 from cloudraya_registry.domain.changes import run_follow_ups
 from cloudraya_registry.domain.errors import DomainError
 from cloudraya_registry.executors import in_thread
+from cloudraya_registry.faults import STORAGE_FULL_MESSAGE, STORAGE_FULL_STATUS, storage_full
 from cloudraya_registry.oci import token
 from cloudraya_registry.oci.auth import Authenticator
 from cloudraya_registry.oci.context import Context, DataPlaneServices
 from cloudraya_registry.oci.errors import API_VERSION_HEADER, OciError, error_response, from_domain
 from cloudraya_registry.oci.names import parse_repository_name
+from cloudraya_registry.oci.numbers import byte_count
 from cloudraya_registry.oci.routes import ROUTES
-from cloudraya_registry.oci.throttle import FailureThrottle
 from cloudraya_registry.oci.uploads import UploadLocks
 from cloudraya_registry.state import ServiceState
 from cloudraya_registry.storage import UploadMissingError
@@ -49,9 +50,7 @@ _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 class DataPlane:
     def __init__(self, state: ServiceState) -> None:
         self.state = state
-        self.services = DataPlaneServices(
-            auth=Authenticator(state), throttle=FailureThrottle(), upload_locks=UploadLocks()
-        )
+        self.services = DataPlaneServices(auth=Authenticator(state), upload_locks=UploadLocks())
 
     def install(self, app: fastapi.FastAPI) -> None:
         for path in ("/v2", "/v2/"):
@@ -65,17 +64,18 @@ class DataPlane:
 
     async def handle_token(self, request: Request) -> Response:
         try:
-            return await token.issue(self.state, self.services, request)
-        except OciError as error:
-            return error.response()
+            return await token.issue(self.state, self.services.auth, request)
+        except (OciError, DomainError) as error:
+            response = _oci_error(error).response()
+            await _drain_unread_body(request, response)
+            return response
 
     async def handle(self, request: Request) -> Response:
         head = request.method == "HEAD"
         try:
             response = await self._dispatch(request)
         except (OciError, DomainError) as error:
-            oci_error = from_domain(error) if isinstance(error, DomainError) else error
-            response = oci_error.response(head=head)
+            response = _oci_error(error).response(head=head)
             await _drain_unread_body(request, response)
         except UploadMissingError:
             response = error_response(
@@ -97,16 +97,23 @@ class DataPlane:
             response = error_response(
                 "BLOB_UPLOAD_INVALID", "the client closed the connection mid-request", 400
             )
-        except Exception:
-            log.exception("data-plane request failed: %s %s", request.method, request.url.path)
-            response = error_response(
-                "UNKNOWN", "internal error; the request was not completed", 500, head=head
-            )
+        except Exception as error:
+            if storage_full(error):
+                log.error("storage full: %s %s refused", request.method, request.url.path)
+                response = error_response(
+                    "UNKNOWN", STORAGE_FULL_MESSAGE, STORAGE_FULL_STATUS, head=head
+                )
+                await _drain_unread_body(request, response)
+            else:
+                log.exception("data-plane request failed: %s %s", request.method, request.url.path)
+                response = error_response(
+                    "UNKNOWN", "internal error; the request was not completed", 500, head=head
+                )
         response.headers.update(API_VERSION_HEADER)
         return response
 
     async def _dispatch(self, request: Request) -> Response:
-        rest = request.url.path[len("/v2") :].lstrip("/")
+        rest = _raw_path(request)[len("/v2") :].lstrip("/")
         for area, pattern in _AREAS:
             match = pattern.match(rest)
             if match is None:
@@ -133,6 +140,17 @@ class DataPlane:
         )
 
 
+def _raw_path(request: Request) -> str:
+    """The path as sent, still percent-encoded: names, tags and digests are checked on it, so
+    ``v1%0A`` is not a tag and ``%2F`` not a separator (no OCI name contains ``%``)."""
+    raw = request.scope.get("raw_path")
+    return raw.decode("latin-1") if raw else request.url.path
+
+
+def _oci_error(error: OciError | DomainError) -> OciError:
+    return from_domain(error) if isinstance(error, DomainError) else error
+
+
 async def _drain_unread_body(request: Request, response: Response) -> None:
     """Read what is left of a refused request's body so the connection can be reused.
 
@@ -145,7 +163,8 @@ async def _drain_unread_body(request: Request, response: Response) -> None:
     chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
     if not chunked and (length is None or length == "0"):
         return
-    if length is not None and length.isdigit() and int(length) > _DRAIN_LIMIT_BYTES:
+    announced = byte_count(length) if length is not None else None
+    if length is not None and (announced is None or announced > _DRAIN_LIMIT_BYTES):
         response.headers["Connection"] = "close"
         return
     drained = 0

@@ -26,7 +26,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("manifest", "PUT"): Route(
         manifests.put_manifest,
         before=(auth.push,),
-        checks=(immutability.tags_stay,),
+        checks=(immutability.tags_stay, quota.manifest_fits),
         follow_ups=(scan_on_push.notify,),
     ),
     ("manifest", "DELETE"): Route(
@@ -36,7 +36,9 @@ ROUTES: dict[tuple[str, str], Route] = {
         follow_ups=(housekeeping.collect_garbage_soon,),
     ),
     ("uploads", "POST"): Route(
-        uploads.start_upload, before=(auth.push,), checks=(quota.blob_fits,)
+        uploads.start_upload,
+        before=(auth.push,),
+        checks=(quota.upload_sessions_fit, quota.blob_fits),
     ),
     ("upload", "GET"): Route(uploads.upload_status, before=(auth.push,)),
     ("upload", "PATCH"): Route(uploads.patch_upload, before=(auth.push,)),
@@ -44,6 +46,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("upload", "DELETE"): Route(uploads.cancel_upload, before=(auth.push,)),
     ("blob", "GET"): Route(blobs.get_blob, before=(auth.pull,)),
     ("blob", "HEAD"): Route(blobs.get_blob, before=(auth.pull,)),
-    ("blob", "DELETE"): Route(blobs.delete_blob, before=(auth.delete,)),
+    ("blob", "DELETE"): Route(
+        blobs.delete_blob, before=(auth.delete,), checks=(immutability.tagged_content_remains,)
+    ),
     ("referrers", "GET"): Route(referrers.list_referrers, before=(auth.pull,)),
 }

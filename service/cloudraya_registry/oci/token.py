@@ -13,44 +13,36 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from cloudraya_registry.body_limits import MAX_REQUEST_BODY_BYTES, too_large
 from cloudraya_registry.domain.registries import RegistryInfo
-from cloudraya_registry.executors import in_thread
-from cloudraya_registry.oci.auth import TOKEN_LIFETIME_SECONDS, FailedCredential, decode_basic
-from cloudraya_registry.oci.context import DataPlaneServices
+from cloudraya_registry.oci.auth import (
+    TOKEN_LIFETIME_SECONDS,
+    Authenticator,
+    FailedCredential,
+    decode_basic,
+)
 from cloudraya_registry.oci.errors import OciError
+from cloudraya_registry.oci.streaming import read_body
 
 if TYPE_CHECKING:
     from cloudraya_registry.state import ServiceState
-
-_MAX_FORM_BYTES = 64 * 1024
 
 
 def _scopes(values: list[str]) -> list[str]:
     return [scope for value in values for scope in value.split() if scope]
 
 
-def _login(
+async def _login(
     state: ServiceState,
-    services: DataPlaneServices,
+    auth: Authenticator,
     username: str,
     password: str,
     source_ip: str | None,
 ) -> RegistryInfo:
-    failure: FailedCredential | None = None
-    services.throttle.check(source_ip, username)
-    with state.db.read() as session:
-        try:
-            registry = services.auth.check_password(session, username, password)
-        except FailedCredential as error:
-            failure = error
-        else:
-            services.throttle.succeeded(source_ip, username)
-            return registry
-    services.throttle.failed(source_ip, username)
-    with state.db.write() as session:
-        services.auth.record_failure(
-            session, failure, username=username, target="/auth/token", source_ip=source_ip
-        )
+    try:
+        return await auth.login(username, password, source_ip)
+    except FailedCredential as failure:
+        await auth.refused(failure, username=username, target="/auth/token", source_ip=source_ip)
     raise OciError(
         "UNAUTHORIZED",
         "authentication failed: log in with the registry's name as username and its password",
@@ -58,13 +50,22 @@ def _login(
     )
 
 
-async def issue(state: ServiceState, services: DataPlaneServices, request: Request) -> Response:
+async def _form(request: Request) -> dict[str, list[str]]:
+    """The POSTed form, read only up to the limit (before the credentials are checked)."""
+    raw = await read_body(request, MAX_REQUEST_BODY_BYTES)
+    if raw is None:
+        raise too_large_form()
+    return parse_qs(raw.decode("utf-8", "replace"))
+
+
+def too_large_form() -> OciError:
+    return OciError("SIZE_INVALID", too_large(where="/auth/token"), status=413)
+
+
+async def issue(state: ServiceState, auth: Authenticator, request: Request) -> Response:
     source_ip = request.client.host if request.client else None
     if request.method == "POST":
-        raw = await request.body()
-        if len(raw) > _MAX_FORM_BYTES:
-            raise OciError("UNSUPPORTED", "token request form is too large", status=400)
-        form = {k: v for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+        form = await _form(request)
         if (form.get("grant_type") or [""])[0] != "password":
             raise OciError(
                 "UNSUPPORTED",
@@ -88,8 +89,8 @@ async def issue(state: ServiceState, services: DataPlaneServices, request: Reque
         except FailedCredential:
             raise OciError("UNAUTHORIZED", "malformed Basic credentials") from None
         scopes = _scopes(request.query_params.getlist("scope"))
-    registry = await in_thread(_login, state, services, username, password, source_ip)
-    token, _access = services.auth.issue_token(registry, scopes)
+    registry = await _login(state, auth, username, password, source_ip)
+    token, _access = auth.issue_token(registry, scopes)
     issued = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
     return JSONResponse(
         {

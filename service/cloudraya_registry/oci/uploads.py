@@ -20,10 +20,11 @@ from cloudraya_registry.executors import in_thread
 from cloudraya_registry.oci.context import Context
 from cloudraya_registry.oci.errors import OciError
 from cloudraya_registry.oci.names import RepositoryName, parse_digest, parse_repository_name
+from cloudraya_registry.oci.numbers import byte_count
 from cloudraya_registry.oci.streaming import BodyTooLarge, receive_into
 from cloudraya_registry.storage import UploadWriter
 
-_CONTENT_RANGE = re.compile(r"^(?:bytes[ =])?(\d+)-(\d+)(?:/(?:\d+|\*))?$")
+_CONTENT_RANGE = re.compile(r"^(?:bytes[ =])?(\d{1,19})-(\d{1,19})(?:/(?:\d{1,19}|\*))?$")
 
 
 class UploadLocks:
@@ -78,9 +79,10 @@ def _content_length(ctx: Context) -> int | None:
     value = ctx.request.headers.get("content-length")
     if value is None:
         return None
-    if not value.isdigit():
-        raise OciError("SIZE_INVALID", f"Content-Length {value!r} is not a byte count")
-    return int(value)
+    length = byte_count(value)
+    if length is None:
+        raise OciError("SIZE_INVALID", f"Content-Length {value[:40]!r} is not a byte count")
+    return length
 
 
 def _has_body(ctx: Context) -> bool:
@@ -94,7 +96,9 @@ def _open_for_append(
     ctx: Context, upload_id: str, start: int, digest: str | None
 ) -> tuple[int | None, UploadWriter]:
     """The quota allowance and the upload's writer, in one trip to a worker thread."""
-    limit = content.upload_allowance(ctx.state, ctx.registry, start, _content_length(ctx), digest)
+    limit = content.upload_allowance(
+        ctx.state, ctx.registry, upload_id, start, _content_length(ctx), digest
+    )
     return limit, ctx.state.blob_store.open_upload(upload_id)
 
 
@@ -107,7 +111,9 @@ async def _receive(ctx: Context, upload_id: str, start: int, digest: str | None 
     except BodyTooLarge as error:
         await in_thread(writer.close)
         await in_thread(store.truncate_upload, upload_id, start)
-        await in_thread(content.refuse_streamed, ctx.state, ctx.registry, start + error.received)
+        await in_thread(
+            content.refuse_streamed, ctx.state, ctx.registry, upload_id, start + error.received
+        )
         raise  # not reached: refuse_streamed always raises
     except BaseException:
         await in_thread(writer.close)
@@ -123,13 +129,14 @@ def _parse_content_range(ctx: Context, offset: int, upload_id: str) -> tuple[int
         return None
     repo = ctx.repo
     match = _CONTENT_RANGE.match(value.strip())
-    if match is None:
+    start, end = (byte_count(match.group(1)), byte_count(match.group(2))) if match else (None, None)
+    if start is None or end is None:
         raise OciError(
             "BLOB_UPLOAD_INVALID",
-            f"Content-Range {value!r} is malformed; send <start>-<end> (inclusive byte offsets)",
-            detail={"content_range": value},
+            f"Content-Range {value[:80]!r} is malformed; send <start>-<end> (inclusive byte "
+            "offsets, each below 2^63)",
+            detail={"content_range": value[:80]},
         )
-    start, end = int(match.group(1)), int(match.group(2))
     if end < start:
         raise OciError(
             "BLOB_UPLOAD_INVALID",
@@ -243,7 +250,7 @@ async def start_upload(ctx: Context) -> Response:
             "a POST with a body needs ?digest=<digest> (monolithic upload); to upload in "
             "steps, POST without a body and send the data to the returned Location",
         )
-    upload_id = await in_thread(content.open_upload, ctx.state, ctx.registry, ctx.path)
+    upload_id = await in_thread(content.open_upload, ctx.state, ctx.registry, ctx.path, ctx.check)
     return Response(status_code=202, headers=_session_headers(ctx.repo, upload_id, 0))
 
 

@@ -21,9 +21,10 @@ def mount(app: fastapi.FastAPI) -> None:
     """Add the scanning routes under ``/api/v1``."""
     from fastapi import APIRouter
 
+    from cloudraya_registry.body_limits import MAX_REQUEST_BODY_BYTES
     from cloudraya_registry.scanning.api import router as scanning_router
 
-    router = APIRouter(prefix="/api/v1")
+    router = APIRouter(prefix="/api/v1", max_body_size=MAX_REQUEST_BODY_BYTES)
     router.include_router(scanning_router)
     before = len(app.router.routes)
     app.include_router(router)

@@ -8,10 +8,31 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from starlette.responses import HTMLResponse, Response
+
+from cloudraya_registry.body_limits import MAX_REQUEST_BODY_BYTES, too_large
+
 if TYPE_CHECKING:
     import fastapi
 
     from cloudraya_registry.state import ServiceState
+
+UI_PREFIX = "/ui"
+
+
+def too_large_page() -> Response:
+    """Before any session is read: a plain page for a form far larger than any the UI has."""
+    from markupsafe import escape
+
+    from cloudraya_registry.ui.rendering import PAGE_HEADERS
+
+    text = escape(too_large(where="a dashboard form"))
+    return HTMLResponse(
+        f"<!doctype html><title>Request too large</title><h1>Request too large</h1><p>{text}."
+        '</p><p><a href="/ui/registries">Back to the registries</a></p>',
+        status_code=413,
+        headers=PAGE_HEADERS,
+    )
 
 
 def mount(app: fastapi.FastAPI, state: ServiceState) -> None:
@@ -26,4 +47,4 @@ def mount(app: fastapi.FastAPI, state: ServiceState) -> None:
     app.state.ui_sessions = SessionStore()
     app.mount(STATIC_PREFIX, StaticFiles(directory=PACKAGE_DIR / "static"), name="ui-static")
     for module in (auth_routes, artifact_routes, registry_routes, fallback):
-        app.include_router(module.router)
+        app.include_router(module.router, max_body_size=MAX_REQUEST_BODY_BYTES)

@@ -22,19 +22,22 @@ from fastapi.routing import APIRoute
 from markupsafe import Markup, escape
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from cloudraya_registry.body_limits import too_large
 from cloudraya_registry.domain.errors import DomainError
 from cloudraya_registry.domain.scan_states import LABELS as SCAN_LABELS
 from cloudraya_registry.errors import ApiError, status_of, validation_message
+from cloudraya_registry.faults import STORAGE_FULL_MESSAGE, STORAGE_FULL_STATUS, storage_full
 from cloudraya_registry.state import ServiceState
 from cloudraya_registry.ui import formatting
 from cloudraya_registry.ui.session import CSRF_FIELD, UiSession, load_session, store
 
 log = logging.getLogger("cloudraya_registry.ui")
 
-UI_PREFIX = "/ui"
+UI_PREFIX = "/ui"  # also cloudraya_registry.ui.UI_PREFIX
 STATIC_PREFIX = f"{UI_PREFIX}/static"
 PACKAGE_DIR = Path(__file__).parent
 # Pages are per-user and may hold a fresh password: never cached. The policy allows only the
@@ -194,22 +197,36 @@ class UiRoute(APIRoute):
             except (RequestValidationError, ValidationError) as exc:
                 message, _ = validation_message(list(exc.errors()))
                 response = error_page(request, 400, _TITLES[400], message)
-            except Exception:
-                log.exception(
-                    "dashboard request failed",
-                    extra={"method": request.method, "route": self.path},
-                )
-                response = error_page(
-                    request,
-                    500,
-                    "Internal error",
-                    "The dashboard could not complete this request; the service log has the "
-                    "details. Go back and check the current state before trying again.",
-                )
+            except HTTPException as exc:  # from the framework: a form too large, mostly
+                if exc.status_code == 413:
+                    title, message = "Request too large", too_large(where="a dashboard form")
+                else:
+                    title = _TITLES.get(exc.status_code, "Something went wrong")
+                    message = str(exc.detail)
+                response = error_page(request, exc.status_code, title, message)
+                if exc.status_code == 413:  # the rest of the body stays unread
+                    response.headers["Connection"] = "close"
+            except Exception as exc:
+                response = _failure_page(request, exc, self.path)
             store(response, request, state, request.state.ui_session)
             return response
 
         return run
+
+
+def _failure_page(request: Request, exc: Exception, route: str) -> Response:
+    """A full disk, said so; anything else unexpected is logged with its stack trace."""
+    if storage_full(exc):
+        log.error("storage full", extra={"method": request.method, "route": route})
+        return error_page(request, STORAGE_FULL_STATUS, "Storage full", STORAGE_FULL_MESSAGE + ".")
+    log.exception("dashboard request failed", extra={"method": request.method, "route": route})
+    return error_page(
+        request,
+        500,
+        "Internal error",
+        "The dashboard could not complete this request; the service log has the details. Go "
+        "back and check the current state before trying again.",
+    )
 
 
 async def _check_csrf(request: Request, session: UiSession) -> None:

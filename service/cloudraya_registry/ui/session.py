@@ -20,13 +20,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cloudraya_registry.db.models import ApiToken, Project
 from cloudraya_registry.domain.actors import Actor
-from cloudraya_registry.domain.api_tokens import TokenOwner, find_token_owner, token_digest
+from cloudraya_registry.domain.api_tokens import (
+    TokenOwner,
+    find_token_owner,
+    owner_by_digest,
+    token_digest,
+)
 from cloudraya_registry.state import ServiceState
 
 COOKIE_NAME = "cloudraya_ui"
@@ -146,22 +149,11 @@ def load_session(request: Request, state: ServiceState) -> UiSession:
     if stored is None:  # signed out, expired, or the service restarted
         return _anonymous()
     with state.db.read() as db:
-        owner = _owner_by_digest(db, stored.token_sha256)
-    if owner is None:  # the API token was deleted: the session ends with it
+        owner = owner_by_digest(db, stored.token_sha256)
+    if owner is None or owner.expired():  # the token was revoked or expired: so is the session
         store_of(request).drop(sid)
         return _anonymous()
     return UiSession(csrf_token=stored.csrf_token, sid=sid, owner=owner, flash=stored.flash)
-
-
-def _owner_by_digest(db, digest: str) -> TokenOwner | None:
-    row = db.execute(
-        select(ApiToken, Project)
-        .join(Project, Project.id == ApiToken.project_id)
-        .where(ApiToken.token_sha256 == digest)
-    ).first()
-    if row is None:
-        return None
-    return TokenOwner(row.Project.id, row.Project.name, row.ApiToken.name)
 
 
 def sign_in(request: Request, state: ServiceState, token: str) -> UiSession | None:
@@ -171,7 +163,7 @@ def sign_in(request: Request, state: ServiceState, token: str) -> UiSession | No
         return None
     with state.db.read() as db:
         owner = find_token_owner(db, token)
-    if owner is None:
+    if owner is None or owner.expired():
         return None
     csrf = secrets.token_urlsafe(32)
     sid = store_of(request).create(token_digest(token), csrf)

@@ -43,12 +43,26 @@ class World:
         assert info is not None
         return info
 
+    def repository_id(self, session, repository: str = REPOSITORY) -> int:
+        from cloudraya_registry.domain import repositories
+
+        return repositories.load(session, self.registry.id, self.registry_name, repository).id
+
     def set_immutability(self, on: bool) -> None:
         registries.update_settings(self.state, self.actor, self.registry_name, tag_immutability=on)
 
+    def open_upload(self, received: bytes = b"", repository: str = REPOSITORY) -> str:
+        """An unfinished upload session holding ``received`` (recorded as a PATCH does)."""
+        upload_id = content.open_upload(self.state, self.registry, repository, no_checks)
+        writer = self.state.blob_store.open_upload(upload_id)
+        writer.write(received)
+        writer.close()
+        content.record_offset(self.state, upload_id, len(received))
+        return upload_id
+
     def add_blob(self, data: bytes, repository: str = REPOSITORY) -> str:
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
-        upload_id = content.open_upload(self.state, self.registry, repository)
+        upload_id = content.open_upload(self.state, self.registry, repository, no_checks)
         writer = self.state.blob_store.open_upload(upload_id)
         writer.write(data)
         writer.close()
@@ -95,7 +109,8 @@ def world(tmp_path: Path, database_templates: Path) -> Iterator[World]:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     shutil.copyfile(migrated_sqlite_template(database_templates), data_dir / "registry.db")
-    state = build_state(ServiceConfig(data_dir=data_dir, storage_unit_bytes=UNIT), bootstrap=False)
+    config = ServiceConfig(data_dir=data_dir, storage_unit_bytes=UNIT, max_open_uploads=3)
+    state = build_state(config, bootstrap=False)
     with state.db.write() as session:
         project_id = ensure_project(session, "steps").id
     actor = Actor(project_id, "step-tests", "127.0.0.1")

@@ -6,10 +6,12 @@ import pytest
 from cloudraya_registry.domain import immutability, quota
 from cloudraya_registry.domain.changes import (
     BlobAdded,
+    BlobRemoved,
     ManifestPushed,
     ManifestRemoved,
     TagMove,
     TagRemoved,
+    UploadOpened,
 )
 from cloudraya_registry.domain.errors import ImmutableTag, QuotaExceeded
 
@@ -92,3 +94,59 @@ def test_tagged_manifests_remain_protects_tagged_manifests_only(world: World) ->
             world.state, session, removal(untagged.manifest_id, untagged_digest)
         )
     assert refused.value.details == {"tags": ["v1"]}
+
+
+def test_blob_fits_counts_unfinished_uploads_but_not_the_blob_own_session(world: World) -> None:
+    other = world.open_upload(b"u" * (4 * UNIT))
+    own = world.open_upload(b"o" * (5 * UNIT))
+    with world.state.db.write() as session:
+        # 4 kB elsewhere + 5 kB of this very upload: 9 of 10 kB, and it fits
+        quota.blob_fits(
+            world.state, session, BlobAdded(world.registry, FULL, 1, DIGEST_A, 5 * UNIT, own)
+        )
+        with pytest.raises(QuotaExceeded) as refused:
+            quota.blob_fits(
+                world.state, session, BlobAdded(world.registry, FULL, 1, DIGEST_B, 7 * UNIT, other)
+            )
+    assert "unfinished uploads" in refused.value.message
+    assert refused.value.details["used_bytes"] == 5 * UNIT
+
+
+def test_manifest_fits_charges_new_manifests_only(world: World) -> None:
+    world.add_blob(b"x" * (9 * UNIT))
+    new = ManifestPushed(world.registry, FULL, 1, DIGEST_B, 2 * UNIT, True, ())
+    with world.state.db.write() as session, pytest.raises(QuotaExceeded) as refused:
+        quota.manifest_fits(world.state, session, new)
+    assert "manifest does not fit" in refused.value.message
+    _, digest, _ = world.push_image("v1", b"l")
+    again = ManifestPushed(world.registry, FULL, 1, digest, 2 * UNIT, False, ())
+    with world.state.db.write() as session:
+        quota.manifest_fits(world.state, session, again)  # already held: free
+
+
+def test_upload_sessions_fit_caps_unfinished_uploads_per_registry(world: World) -> None:
+    opened = UploadOpened(world.registry, FULL, 1)
+    for _ in range(3):  # the world's --max-open-uploads
+        with world.state.db.write() as session:
+            quota.upload_sessions_fit(world.state, session, opened)
+        world.open_upload()
+    with world.state.db.write() as session, pytest.raises(QuotaExceeded) as refused:
+        quota.upload_sessions_fit(world.state, session, opened)
+    assert refused.value.details == {"open_uploads": 3, "max_open_uploads": 3}
+
+
+def test_tagged_content_remains_keeps_what_a_tagged_image_needs(world: World) -> None:
+    _, tagged_digest, tagged_layer = world.push_image("v1", b"kept")
+    _, _, loose_layer = world.push_image(None, b"loose")
+    world.set_immutability(True)
+    with world.state.db.read() as session:
+        repository_id = world.repository_id(session)
+        for needed in (tagged_layer, tagged_digest):
+            with pytest.raises(ImmutableTag) as refused:
+                immutability.tagged_content_remains(
+                    world.state, session, BlobRemoved(world.registry, FULL, repository_id, needed)
+                )
+            assert refused.value.details == {"tags": ["v1"]}
+        immutability.tagged_content_remains(
+            world.state, session, BlobRemoved(world.registry, FULL, repository_id, loose_layer)
+        )

@@ -28,15 +28,40 @@ def test_scan_on_push_hands_only_new_manifests_to_the_pool(world: World) -> None
     assert pool.calls == [7]
 
 
-def test_pull_stats_count_a_served_manifest(world: World) -> None:
+def _pulls(world: World, manifest_id: int) -> tuple[int, object]:
+    with world.state.db.read() as session:
+        manifest = session.get(Manifest, manifest_id)
+        assert manifest is not None
+        return manifest.pull_count, manifest.last_pulled_at
+
+
+def test_pull_stats_count_in_memory_and_are_written_in_one_batch(world: World) -> None:
     stored, _, _ = world.push_image("v1")
+    other, _, _ = world.push_image("v2", b"other")
     for _ in range(3):
         pull_stats.count(world.state, ManifestServed(stored.manifest_id))
-    with world.state.db.read() as session:
-        manifest = session.get(Manifest, stored.manifest_id)
-        assert manifest is not None
-        assert manifest.pull_count == 3
-        assert manifest.last_pulled_at is not None
+    pull_stats.count(world.state, ManifestServed(other.manifest_id))
+    assert _pulls(world, stored.manifest_id) == (0, None)  # the pull path wrote nothing
+    assert world.state.pull_counts.flush(world.state) == 2  # both manifests, one transaction
+    count, last = _pulls(world, stored.manifest_id)
+    assert count == 3 and last is not None
+    assert _pulls(world, other.manifest_id)[0] == 1
+
+
+def test_pull_stats_a_failed_write_keeps_the_counts_for_the_next(world: World) -> None:
+    stored, _, _ = world.push_image("v1")
+    pull_stats.count(world.state, ManifestServed(stored.manifest_id))
+    real_write = world.state.db.write
+
+    def failing_write():
+        raise OSError(28, "No space left on device")
+
+    world.state.db.write = failing_write  # type: ignore[method-assign]
+    assert world.state.pull_counts.flush(world.state) == 0
+    world.state.db.write = real_write  # type: ignore[method-assign]
+    pull_stats.count(world.state, ManifestServed(stored.manifest_id))
+    assert world.state.pull_counts.flush(world.state) == 1
+    assert _pulls(world, stored.manifest_id)[0] == 2
 
 
 def test_deleted_content_asks_for_a_garbage_collection(world: World) -> None:

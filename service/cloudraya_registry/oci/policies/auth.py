@@ -1,17 +1,17 @@
 """Authorisation steps: each route names the action its caller needs.
 
 A registry's credentials (HTTP Basic, or a bearer token issued for them) grant pull, push and
-delete on ``<registry>/...`` and the registry's catalog. Failed credentials are audited in the
-registry they were aimed at (never with the secret) and repeated wrong passwords throttled.
+delete on ``<registry>/...`` and the registry's catalog. Failed credentials are throttled and
+audited in the registry they were aimed at (see :class:`~cloudraya_registry.oci.auth.
+Authenticator`); credentials of one registry used on another are audited there too.
 """
 
 from __future__ import annotations
 
 import base64
 
-from cloudraya_registry.domain.registries import load_info
 from cloudraya_registry.executors import in_thread
-from cloudraya_registry.oci.auth import Caller, FailedCredential
+from cloudraya_registry.oci.auth import Caller, FailedCredential, presented_credentials
 from cloudraya_registry.oci.context import Context
 from cloudraya_registry.oci.errors import OciError
 from cloudraya_registry.oci.names import RepositoryName
@@ -46,63 +46,26 @@ async def any_credential(ctx: Context) -> None:
 
 
 async def _authorise(
-    ctx: Context,
-    repo: RepositoryName | None,
-    action: str,
-    *,
-    scope: str | None = None,
+    ctx: Context, repo: RepositoryName | None, action: str, *, scope: str | None = None
 ) -> Caller:
     if repo is not None:
         scope = f"repository:{repo.full}:{_SCOPE_ACTIONS[action]}"
+    auth = ctx.services.auth
     request = ctx.request
     source_ip = request.client.host if request.client else None
+    authorization = request.headers.get("authorization")
     target = repo.full if repo else request.url.path
-    return await in_thread(
-        _authorise_sync,
-        ctx,
-        request.headers.get("authorization"),
-        repo,
-        action,
-        scope,
-        target,
-        source_ip,
-    )
-
-
-def _authorise_sync(
-    ctx: Context,
-    authorization: str | None,
-    repo: RepositoryName | None,
-    action: str,
-    scope: str | None,
-    target: str,
-    source_ip: str | None,
-) -> Caller:
-    auth, throttle, state = ctx.services.auth, ctx.services.throttle, ctx.state
-    failure: FailedCredential | None = None
-    caller: Caller | None = None
-    username = basic_username(authorization)
-    throttle.check(source_ip, username)
-    with state.db.read() as session:
-        try:
-            caller = auth.identify(session, authorization)
-        except FailedCredential as error:
-            failure = error
-    if failure is not None:
-        if failure.method == "basic":
-            throttle.failed(source_ip, username)
-        with state.db.write() as session:
-            auth.record_failure(
-                session, failure, username=username, target=target, source_ip=source_ip
-            )
+    try:
+        caller = await auth.identify(presented_credentials(authorization), source_ip)
+    except FailedCredential as failure:
+        username = basic_username(authorization)
+        await auth.refused(failure, username=username, target=target, source_ip=source_ip)
         raise OciError(
             "UNAUTHORIZED",
             f"authentication failed: {failure.reason}; log in with the registry's name as "
             "username and its password",
             headers=auth.challenge(scope, "invalid_token" if failure.method == "bearer" else None),
-        )
-    if caller is not None and caller.method == "basic":
-        throttle.succeeded(source_ip, username)
+        ) from None
     if caller is None:
         raise OciError(
             "UNAUTHORIZED",
@@ -114,7 +77,7 @@ def _authorise_sync(
     if caller.may(repo.full if repo else None, action):
         return caller
     if repo is not None and repo.registry != caller.registry.name:
-        _record_foreign_use(ctx, caller, repo, target, source_ip)
+        await _record_foreign_use(ctx, caller, repo, target, source_ip)
         raise OciError(
             "DENIED",
             f"credentials of registry {caller.registry.name!r} grant access only to "
@@ -129,26 +92,24 @@ def _authorise_sync(
     )
 
 
-def _record_foreign_use(
+async def _record_foreign_use(
     ctx: Context, caller: Caller, repo: RepositoryName, target: str, source_ip: str | None
 ) -> None:
-    with ctx.state.db.write() as session:
-        registry = load_info(session, repo.registry)
-        if registry is None:
-            return
-        ctx.services.auth.record_failure(
-            session,
-            FailedCredential(
-                registry, caller.method, f"credentials of registry {caller.registry.name}"
-            ),
-            username=caller.registry.name,
-            target=target,
-            source_ip=source_ip,
-        )
+    """Audit, in the other registry, that another registry's credentials knocked on it."""
+    auth = ctx.services.auth
+    registry = await in_thread(auth.registry_named, repo.registry)
+    if registry is None:
+        return
+    failure = FailedCredential(
+        registry, caller.method, f"credentials of registry {caller.registry.name}"
+    )
+    await auth.refused(
+        failure, username=caller.registry.name, target=target, source_ip=source_ip, guess=False
+    )
 
 
 def basic_username(authorization: str | None) -> str | None:
-    """The username of Basic credentials (for throttling), or None."""
+    """The username of Basic credentials (for throttling and the audit), or None."""
     if not authorization or not authorization.lower().startswith("basic "):
         return None
     try:

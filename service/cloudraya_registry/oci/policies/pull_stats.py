@@ -1,12 +1,13 @@
-"""Pull statistics: a manifest GET counts as a pull of the manifest (count and last time)."""
+"""Pull statistics: a manifest GET counts as a pull of the manifest (count and last time).
+
+Only an in-memory tally on the pull path; :class:`cloudraya_registry.domain.pulls.PullCounts`
+writes it in batches, so pulls never wait for a write transaction.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import update
-
-from cloudraya_registry.db.models import Manifest, utcnow
 from cloudraya_registry.domain.changes import ManifestServed, step_for
 
 if TYPE_CHECKING:
@@ -15,9 +16,4 @@ if TYPE_CHECKING:
 
 @step_for(ManifestServed)
 def count(state: ServiceState, outcome: ManifestServed) -> None:
-    with state.db.write() as session:
-        session.execute(
-            update(Manifest)
-            .where(Manifest.id == outcome.manifest_id)
-            .values(pull_count=Manifest.pull_count + 1, last_pulled_at=utcnow())
-        )
+    state.pull_counts.add(outcome.manifest_id)
