@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from importlib import resources
-
-# The plugin version is the schema version, so the SDKs and the plugin always agree.
-__version__: str = json.loads(
-    resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8")
-)["version"]
+# The one place the version is written: pyproject.toml reads it (the wheel's version), the
+# generated schema.json carries it (so the SDKs and the plugin always agree) and GetPluginInfo
+# reports it.
+__version__ = "0.1.0"
