@@ -46,7 +46,7 @@ PACKAGE: dict[str, Any] = {
         "nodejs": {
             "packageName": "@cloudraya/pulumi-cloudraya",
             "respectSchemaVersion": True,
-            "dependencies": {"@pulumi/pulumi": "3.248.0"},
+            "dependencies": {"@pulumi/pulumi": "3.270.0"},
             "devDependencies": {"typescript": "5.9.3", "@types/node": "20.9.5"},
         },
         "go": {
