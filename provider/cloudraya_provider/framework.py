@@ -50,8 +50,12 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class PropertyChange:
+    """A change of one property. `input_diff` says it compares the program's new value with its
+    previous one; False: with the value the service reported (drift shows the service's value)."""
+
     kind: Literal["add", "delete", "update"]
     replace: bool = False
+    input_diff: bool = field(default=True, compare=False)
 
 
 @dataclass
@@ -110,17 +114,21 @@ class Operation:
         self.say("info", message)
 
 
-def change_between(old: Any, new: Any, *, replace: bool = False) -> PropertyChange | None:
+def change_between(
+    old: Any, new: Any, *, replace: bool = False, input_diff: bool = True
+) -> PropertyChange | None:
     """The change from `old` to `new` (None is absent); None when they are equal."""
     if new is UNKNOWN or is_unknown(new):
-        return PropertyChange("update", replace)
-    if old == new:
+        kind: Literal["add", "delete", "update"] = "update"
+    elif old == new:
         return None
-    if old is None:
-        return PropertyChange("add", replace)
-    if new is None:
-        return PropertyChange("delete", replace)
-    return PropertyChange("update", replace)
+    elif old is None:
+        kind = "add"
+    elif new is None:
+        kind = "delete"
+    else:
+        kind = "update"
+    return PropertyChange(kind, replace, input_diff)
 
 
 class Resource(ABC):

@@ -286,7 +286,7 @@ def _diff_response(diff: DiffResult) -> provider_pb2.DiffResponse:
             ("update", False): KIND.UPDATE,
             ("update", True): KIND.UPDATE_REPLACE,
         }[(change.kind, change.replace)]
-        detailed[name] = provider_pb2.PropertyDiff(kind=kind, inputDiff=True)
+        detailed[name] = provider_pb2.PropertyDiff(kind=kind, inputDiff=change.input_diff)
     return provider_pb2.DiffResponse(
         changes=(
             provider_pb2.DiffResponse.DIFF_SOME

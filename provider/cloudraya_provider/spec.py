@@ -221,7 +221,10 @@ class Spec:
             if spec.has_default:
                 old = spec.default if old is None else old
                 new = spec.default if new is None else new
-            if (change := change_between(old, new, replace=spec.replaces)) is not None:
+            change = change_between(
+                old, new, replace=spec.replaces, input_diff=spec.diff_from == "inputs"
+            )
+            if change is not None:
                 changes[spec.name] = change
         return changes
 

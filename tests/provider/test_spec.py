@@ -113,6 +113,9 @@ def test_diff_replaces_compares_state_or_inputs_and_fills_defaults():
     assert SPEC.diff(state, inputs, {**inputs, "keepers": {"k": "2"}}) == {
         "keepers": PropertyChange("update")
     }
+    # The engine shows a state-based change from the service's value, not the old input.
+    assert SPEC.diff({**state, "enabled": False}, inputs, inputs)["enabled"].input_diff is False
+    assert SPEC.diff(state, inputs, {**inputs, "keepers": {}})["keepers"].input_diff is True
 
 
 def test_preview_outputs_mark_computed_outputs_unknown():
