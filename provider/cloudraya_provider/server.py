@@ -93,7 +93,11 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
             request.old_inputs if request.HasField("old_inputs") else request.olds
         )
         news, _ = wire.decode(request.news)
-        diff = DiffResult()  # a change of service is refused by CheckConfig
+        # CheckConfig refuses a change of service; this catches a provider that was replaced
+        # by another one (a new name or version) pointing elsewhere.
+        if problem := config.endpoint_change_problem(olds, news):
+            _abort(context, grpc.StatusCode.UNKNOWN, problem)
+        diff = DiffResult()
         for key in ("endpoint", "apiToken"):
             if olds.get(key) != news.get(key):
                 diff.changes[key] = PropertyChange("update")

@@ -348,3 +348,22 @@ def test_preview_update_calls_nothing(provider, fake):
     assert len(fake.requests) == before
     assert updated.properties["storageGb"] == 20
     assert fake.registries["dev-registry"].storage_gb == 10
+
+
+def test_diff_config_refuses_a_provider_replaced_by_one_on_another_service(provider):
+    with pytest.raises(grpc.RpcError) as refused:
+        provider.DiffConfig(
+            provider_pb2.DiffRequest(
+                urn="urn:pulumi:dev::envs::pulumi:providers:cloudraya::default_0_1_0",
+                old_inputs=struct({"endpoint": "http://127.0.0.1:5080"}),
+                news=struct({"endpoint": "http://127.0.0.1:6080"}),
+            )
+        )
+    assert "changed from http://127.0.0.1:5080 to http://127.0.0.1:6080" in refused.value.details()
+    same = provider.DiffConfig(
+        provider_pb2.DiffRequest(
+            old_inputs=struct({"endpoint": "http://127.0.0.1:5080"}),
+            news=struct({"endpoint": "http://127.0.0.1:5080/"}),
+        )
+    )
+    assert same.replaces == []
