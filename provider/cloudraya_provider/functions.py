@@ -10,14 +10,10 @@ from .image_names import REPOSITORY, TAG
 from .kinds import Boolean, Integer, ListOf, String
 from .naming import REGISTRY_NAME
 from .registry import registry_outputs
-from .spec import Field, FunctionSpec
+from .spec import Field, FunctionSpec, computed
 from .values import Props
 
 DEFAULT_TAG = "v1.0.0"
-
-
-def _out(name: str, kind, doc: str) -> Field:
-    return Field(name, kind, doc=doc, always=True)
 
 
 GET_REGISTRY = FunctionSpec(
@@ -27,15 +23,15 @@ GET_REGISTRY = FunctionSpec(
         Field("name", String(rule=REGISTRY_NAME), required=True, doc="Registry name: {rule}."),
     ),
     outputs=(
-        _out("name", String(), "Registry name."),
-        _out("endpoint", String(), "Registry endpoint (`host:port/name`)."),
-        _out("username", String(), "Username for `docker login`."),
-        _out("storageGb", Integer(), "Allocated storage in GB."),
-        _out("usedStorageBytes", Integer(), "Storage used, in bytes."),
-        _out("tagImmutability", Boolean(), "Whether existing tags are immutable."),
-        _out("scanOnPush", Boolean(), "Whether images are scanned on push."),
-        _out("repositoryCount", Integer(), "Number of repositories in the registry."),
-        _out("createdAt", String(), "When the registry was created (RFC 3339)."),
+        computed("name", String(), "Registry name."),
+        computed("endpoint", String(), "Registry endpoint (`host:port/name`)."),
+        computed("username", String(), "Username for `docker login`."),
+        computed("storageGb", Integer(), "Allocated storage in GB."),
+        computed("usedStorageBytes", Integer(), "Storage used, in bytes."),
+        computed("tagImmutability", Boolean(), "Whether existing tags are immutable."),
+        computed("scanOnPush", Boolean(), "Whether images are scanned on push."),
+        computed("repositoryCount", Integer(), "Number of repositories in the registry."),
+        computed("createdAt", String(), "When the registry was created (RFC 3339)."),
     ),
 )
 
@@ -60,28 +56,30 @@ GET_PUSH_COMMAND = FunctionSpec(
         ),
     ),
     outputs=(
-        _out("registry", String(), "Registry name."),
-        _out("repository", String(), "Repository name."),
-        _out("tag", String(), "The image tag used in the commands, for example `v1.0.0`."),
-        _out("image", String(), "Full image reference to push (`<endpoint>/<repository>:<tag>`)."),
-        _out("loginCommand", String(), "Command logging in to the registry host."),
-        _out("buildCommand", String(), "Example command building the image locally."),
-        _out(
+        computed("registry", String(), "Registry name."),
+        computed("repository", String(), "Repository name."),
+        computed("tag", String(), "The image tag used in the commands, for example `v1.0.0`."),
+        computed(
+            "image", String(), "Full image reference to push (`<endpoint>/<repository>:<tag>`)."
+        ),
+        computed("loginCommand", String(), "Command logging in to the registry host."),
+        computed("buildCommand", String(), "Example command building the image locally."),
+        computed(
             "tagCommand", String(), "Command tagging the local image with the registry reference."
         ),
-        _out("pushCommand", String(), "Command pushing the image."),
-        _out(
+        computed("pushCommand", String(), "Command pushing the image."),
+        computed(
             "commands",
             ListOf(String()),
             "The four commands in order: login, build, tag, push.",
         ),
-        _out(
+        computed(
             "plainHttp",
             Boolean(),
             "Whether the service is served over plain HTTP, so clients must be told to allow "
             "it (see `notes`: Docker's `insecure-registries`, Podman's `--tls-verify=false`).",
         ),
-        _out(
+        computed(
             "notes",
             ListOf(String()),
             "The service's advice on running the commands (Podman, CI logins, plain HTTP).",

@@ -41,7 +41,8 @@ from .framework import (
 from .kinds import Boolean, Integer, String
 from .naming import REGISTRY_NAME, choose_name
 from .passwords import PASSWORD, generate_password
-from .spec import Field, Spec
+from .registry_fields import USERNAME, endpoint
+from .spec import Field, Spec, computed
 
 DEFAULT_STORAGE_GB = 10
 STORAGE_STEP_GB = 10
@@ -119,41 +120,17 @@ SPEC = Spec(
             output_doc="Whether deleting the registry may delete the images it still holds.",
             always=True,
         ),
-        Field(
-            "endpoint",
-            String(),
-            input=False,
-            computed=True,
-            always=True,
-            doc=(
-                "Registry endpoint (`host:port/name`) used in image references, for example "
-                "`registry.example.com/dev-registry/my-app:v1.0.0`."
-            ),
+        endpoint(
+            "Registry endpoint (`host:port/name`) used in image references, for example "
+            "`registry.example.com/dev-registry/my-app:v1.0.0`."
         ),
-        Field(
-            "username",
-            String(),
-            input=False,
-            computed=True,
-            always=True,
-            doc="Username for `docker login` (the registry name).",
-        ),
-        Field(
+        USERNAME,
+        computed(
             "usedStorageBytes",
             Integer(),
-            input=False,
-            computed=True,
-            always=True,
-            doc="Storage used by the registry's images, in bytes, at the last read.",
+            "Storage used by the registry's images, in bytes, at the last read.",
         ),
-        Field(
-            "createdAt",
-            String(),
-            input=False,
-            computed=True,
-            always=True,
-            doc="When the registry was created (RFC 3339).",
-        ),
+        computed("createdAt", String(), "When the registry was created (RFC 3339)."),
     ),
 )
 

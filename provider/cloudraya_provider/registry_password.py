@@ -16,7 +16,8 @@ from .docker_config import docker_config_json
 from .framework import UNKNOWN, DiffResult, Operation, PropertyChange, Props, ReadResult, Resource
 from .kinds import MapOf, String
 from .passwords import PASSWORD, generate_password
-from .spec import Field, Spec
+from .registry_fields import USERNAME, endpoint, registry_reference
+from .spec import Field, Spec, computed
 
 ROTATED = ("password", "dockerConfigJson", "rotatedAt")
 
@@ -33,18 +34,7 @@ SPEC = Spec(
         "until the next rotation."
     ),
     fields=(
-        Field(
-            "registry",
-            String(),
-            required=True,
-            replaces=True,
-            always=True,
-            doc=(
-                "Name of the registry whose password is managed. Changing it replaces this "
-                "resource."
-            ),
-            output_doc="Name of the registry.",
-        ),
+        registry_reference("whose password is managed", "Name of the registry."),
         Field(
             "keepers",
             MapOf(String()),
@@ -68,28 +58,13 @@ SPEC = Spec(
                 "elsewhere) or after an import."
             ),
         ),
-        Field(
-            "username",
-            String(),
-            input=False,
-            computed=True,
-            always=True,
-            doc="Username for `docker login` (the registry name).",
-        ),
-        Field(
-            "endpoint",
-            String(),
-            input=False,
-            computed=True,
-            always=True,
-            doc="Registry endpoint (`host:port/name`).",
-        ),
-        Field(
+        USERNAME,
+        endpoint(),
+        computed(
             "dockerConfigJson",
             String(),
-            input=False,
-            computed=True,
             secret=True,
+            always=False,
             doc=(
                 'Docker config JSON (`{"auths": {"<registry host>": {...}}}`) holding these '
                 "credentials, keyed by the registry host so Docker, Podman, skopeo and the "
@@ -97,12 +72,11 @@ SPEC = Spec(
                 "`kubernetes.io/dockerconfigjson` Secret or as an `--authfile`."
             ),
         ),
-        Field(
+        computed(
             "rotatedAt",
             String(),
-            input=False,
-            computed=True,
-            doc="When this resource last set the password (RFC 3339).",
+            "When this resource last set the password (RFC 3339).",
+            always=False,
         ),
     ),
 )

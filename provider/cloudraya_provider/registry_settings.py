@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from .client import CloudRayaClient, NotFound, Settings
 from .framework import Operation, Props, ReadResult, Resource
-from .kinds import Boolean, String
+from .kinds import Boolean
+from .registry_fields import registry_reference
 from .spec import Field, Spec
 
 SERVICE_DEFAULTS = Settings(tag_immutability=False, scan_on_push=False)
@@ -23,15 +24,7 @@ SPEC = Spec(
         "`pulumi import cloudraya:index:RegistrySettings my-settings dev-registry`."
     ),
     fields=(
-        Field(
-            "registry",
-            String(),
-            required=True,
-            replaces=True,
-            always=True,
-            doc="Name of the registry to configure. Changing it replaces the settings resource.",
-            output_doc="Name of the configured registry.",
-        ),
+        registry_reference("to configure", "Name of the configured registry."),
         Field(
             "tagImmutability",
             Boolean(),

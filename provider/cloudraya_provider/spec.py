@@ -89,6 +89,13 @@ class Field:
         return self.kind.problems(value, self.name, self.secret)
 
 
+def computed(
+    name: str, kind: Kind, doc: str, *, secret: bool = False, always: bool = True
+) -> Field:
+    """An output the service or the provider decides, unknown until the resource exists."""
+    return Field(name, kind, doc=doc, input=False, computed=True, always=always, secret=secret)
+
+
 def _check_fields(
     fields: Iterable[Field], values: Props, path: str = ""
 ) -> tuple[Props, list[Problem]]:

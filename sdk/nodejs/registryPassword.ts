@@ -125,7 +125,7 @@ export interface RegistryPasswordArgs {
      */
     password?: pulumi.Input<string | undefined>;
     /**
-     * Name of the registry whose password is managed. Changing it replaces this resource.
+     * Name of the registry whose password is managed: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Changing it replaces this resource.
      */
     registry: pulumi.Input<string>;
 }

@@ -53,16 +53,19 @@ def test_a_frozen_service_during_up_leaves_no_orphans_and_a_rerun_converges(pulu
         cwd=ws.program_dir, env=ws.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True,
     )  # fmt: skip
+    seen: list[str] = []
     try:
-        deadline = time.monotonic() + 300
-        while not names_on(service):  # freeze while the other creates are still in flight
-            assert up.poll() is None and time.monotonic() < deadline, up.stdout.read()
-            time.sleep(0.01)
-        service.freeze()
+        assert up.stdout is not None
+        for line in up.stdout:  # the engine prints "creating" as it calls Create
+            seen.append(line)
+            if "cloudraya:index:Registry" in line and "creating" in line:
+                service.freeze()  # a create takes tens of ms: its answer is still to come
+                break
         time.sleep(FREEZE_S)
     finally:
         service.thaw()
-    first, _ = up.communicate(timeout=600)
+    rest, _ = up.communicate(timeout=600)
+    first = "".join(seen) + rest
     assert "no answer" in first, first  # the freeze did catch creates in flight
 
     ws.up()  # finishes what the first run could not confirm, if anything

@@ -95,7 +95,7 @@ type registryPasswordArgs struct {
 	Keepers map[string]string `pulumi:"keepers"`
 	// Password to set: 12-128 printable characters without spaces, with at least three of: lowercase letters, uppercase letters, digits, symbols. Generated when omitted.
 	Password *string `pulumi:"password"`
-	// Name of the registry whose password is managed. Changing it replaces this resource.
+	// Name of the registry whose password is managed: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Changing it replaces this resource.
 	Registry string `pulumi:"registry"`
 }
 
@@ -105,7 +105,7 @@ type RegistryPasswordArgs struct {
 	Keepers pulumi.StringMapInput
 	// Password to set: 12-128 printable characters without spaces, with at least three of: lowercase letters, uppercase letters, digits, symbols. Generated when omitted.
 	Password pulumi.StringPtrInput
-	// Name of the registry whose password is managed. Changing it replaces this resource.
+	// Name of the registry whose password is managed: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Changing it replaces this resource.
 	Registry pulumi.StringInput
 }
 

@@ -25,7 +25,7 @@ class RegistryPasswordArgs:
         """
         The set of arguments for constructing a RegistryPassword resource.
 
-        :param pulumi.Input[_builtins.str] registry: Name of the registry whose password is managed. Changing it replaces this resource.
+        :param pulumi.Input[_builtins.str] registry: Name of the registry whose password is managed: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Changing it replaces this resource.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] keepers: Arbitrary values; any change rotates the password. Use them to rotate on a schedule or when something else changes (for example `{"rotation": "2026-q1"}`).
         :param pulumi.Input[_builtins.str] password: Password to set: 12-128 printable characters without spaces, with at least three of: lowercase letters, uppercase letters, digits, symbols. Generated when omitted.
         """
@@ -39,7 +39,7 @@ class RegistryPasswordArgs:
     @pulumi.getter
     def registry(self) -> pulumi.Input[_builtins.str]:
         """
-        Name of the registry whose password is managed. Changing it replaces this resource.
+        Name of the registry whose password is managed: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Changing it replaces this resource.
         """
         return pulumi.get(self, "registry")
 
@@ -91,7 +91,7 @@ class RegistryPassword(pulumi.CustomResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] keepers: Arbitrary values; any change rotates the password. Use them to rotate on a schedule or when something else changes (for example `{"rotation": "2026-q1"}`).
         :param pulumi.Input[_builtins.str] password: Password to set: 12-128 printable characters without spaces, with at least three of: lowercase letters, uppercase letters, digits, symbols. Generated when omitted.
-        :param pulumi.Input[_builtins.str] registry: Name of the registry whose password is managed. Changing it replaces this resource.
+        :param pulumi.Input[_builtins.str] registry: Name of the registry whose password is managed: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Changing it replaces this resource.
         """
         ...
     @overload
