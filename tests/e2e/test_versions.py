@@ -30,10 +30,17 @@ def test_about_shows_the_version_of_the_sdk_a_python_program_uses(pulumi, servic
     assert about_plugins(ws) == {"cloudraya": __version__}
 
 
+def test_yaml_programs_declare_the_provider_version():
+    for declaration in (PROGRAMS / "version-yaml", EXAMPLES["yaml"]):
+        declared = yaml.safe_load((declaration / "packages" / "cloudraya.yaml").read_text())
+        assert declared == {
+            "packageDeclarationVersion": 1,
+            "name": "cloudraya",
+            "version": __version__,
+        }
+
+
 def test_about_shows_the_version_a_yaml_program_declares(pulumi, service):
-    declaration = PROGRAMS / "version-yaml" / "packages" / "cloudraya.yaml"
-    declared = yaml.safe_load(declaration.read_text())
-    assert declared["version"] == __version__, "keep the declaration at the provider's version"
     ws = pulumi(PROGRAMS / "version-yaml", stack="dev", env=provider_env(service))
     assert about_plugins(ws) == {"cloudraya": __version__}
     ws.up()  # the plugin on PATH serves the declared version
