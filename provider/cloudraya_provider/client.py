@@ -154,10 +154,6 @@ class CloudRayaClient:
         except NotFound:
             return None
 
-    def list_registries(self) -> list[RegistryInfo]:
-        body = self._call("GET", "/registries", what="list registries")
-        return [RegistryInfo.from_api(item) for item in body.get("registries", [])]
-
     def create_registry(self, name: str, *, storage_gb: int, password: str) -> RegistryInfo:
         """Create a registry with the given password. Not repeated by the client: a lost answer
         raises `OutcomeUnknown` (see `registry_create.py`)."""
