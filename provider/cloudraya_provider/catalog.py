@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from .client import CloudRayaClient
+from typing import TYPE_CHECKING
+
 from .framework import Resource
 from .functions import GET_PUSH_COMMAND, GET_REGISTRY, Function, functions
 from .registry import Registry
 from .registry_password import RegistryPassword
 from .registry_settings import RegistrySettings
 from .spec import FunctionSpec, Spec
+
+if TYPE_CHECKING:
+    from .client import CloudRayaClient
 
 RESOURCE_TYPES: tuple[type[Resource], ...] = (Registry, RegistrySettings, RegistryPassword)
 RESOURCE_SPECS: tuple[Spec, ...] = tuple(kind.spec for kind in RESOURCE_TYPES)

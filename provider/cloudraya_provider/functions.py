@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .client import CloudRayaClient
 from .image_names import REPOSITORY, TAG
 from .kinds import Boolean, Integer, ListOf, String
 from .naming import REGISTRY_NAME
 from .registry import registry_outputs
 from .spec import Field, FunctionSpec, computed
 from .values import Props
+
+if TYPE_CHECKING:
+    from .client import CloudRayaClient
 
 DEFAULT_TAG = "v1.0.0"
 

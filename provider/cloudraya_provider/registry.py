@@ -20,10 +20,13 @@ Rules guarded here, next to the properties they concern:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import registry_create
-from .client import ApiError, CloudRayaClient, RegistryInfo
+from .api import ApiError, RegistryInfo
+
+if TYPE_CHECKING:
+    from .client import CloudRayaClient
 from .framework import (
     CheckContext,
     CheckFailure,

@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .client import ApiError, CloudRayaClient, OutcomeUnknown, RegistryInfo, Unreachable
+from .api import ApiError, OutcomeUnknown, RegistryInfo, Unreachable
+
+if TYPE_CHECKING:
+    from .client import CloudRayaClient
 from .framework import Operation, ResourceError
 
 # How long a create keeps finding out what happened when the resource sets no customTimeouts.

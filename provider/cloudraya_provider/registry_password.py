@@ -10,8 +10,12 @@ The resource ID is the registry name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .client import CloudRayaClient, Credential, RegistryInfo
+from .api import Credential, RegistryInfo
+
+if TYPE_CHECKING:
+    from .client import CloudRayaClient
 from .docker_config import docker_config_json
 from .framework import UNKNOWN, DiffResult, Operation, PropertyChange, Props, ReadResult, Resource
 from .kinds import MapOf, String

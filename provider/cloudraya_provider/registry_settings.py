@@ -7,7 +7,12 @@ declared fields.
 
 from __future__ import annotations
 
-from .client import CloudRayaClient, NotFound, Settings
+from typing import TYPE_CHECKING
+
+from .api import NotFound, Settings
+
+if TYPE_CHECKING:
+    from .client import CloudRayaClient
 from .framework import Operation, Props, ReadResult, Resource
 from .kinds import Boolean
 from .registry_fields import registry_reference

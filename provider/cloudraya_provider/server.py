@@ -13,14 +13,14 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import grpc
 from google.protobuf import any_pb2, empty_pb2
 from google.rpc import status_pb2
 
 from . import __version__, config, schema, wire
-from .client import ApiError, CloudRayaClient, Unreachable
+from .api import ApiError, Unreachable
 from .engine_log import EngineLog
 from .framework import (
     CheckContext,
@@ -36,7 +36,10 @@ from .framework import (
 from .functions import Function
 from .protocol import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-CatalogFactory = Callable[[CloudRayaClient], tuple[dict[str, Resource], dict[str, Function]]]
+if TYPE_CHECKING:
+    from .client import CloudRayaClient
+
+CatalogFactory = Callable[["CloudRayaClient"], tuple[dict[str, Resource], dict[str, Function]]]
 CONFIG_SECRETS = config.SPEC.secret_inputs
 AUTONAMING_MODES = {0: "propose", 1: "enforce", 2: "disable"}
 KIND = provider_pb2.PropertyDiff
@@ -46,7 +49,7 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
     def __init__(
         self,
         catalog: CatalogFactory,
-        client_factory=CloudRayaClient,
+        client_factory: Callable[[str, str], CloudRayaClient] | None = None,
         engine: EngineLog | None = None,
     ) -> None:
         self._catalog = catalog
@@ -114,6 +117,10 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
                     if key.startswith(prefix)
                 }
             settings = config.resolve(args)
+            if self._client_factory is None:
+                from .client import CloudRayaClient  # loads httpx: only a configured plugin
+
+                self._client_factory = CloudRayaClient
             client = self._client_factory(settings.endpoint, settings.api_token)
             try:
                 client.check_access()
