@@ -53,3 +53,13 @@ def busy_seconds(intervals: Sequence[tuple[float, float]]) -> float:
     if current_end is not None and current_start is not None:
         total += current_end - current_start
     return total
+
+
+def most_in_flight(intervals: Sequence[tuple[float, float]]) -> int:
+    """The largest number of (start, end) intervals that overlap at one moment."""
+    events = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    current = peak = 0
+    for _, step in events:  # at equal times an end (-1) sorts before a start (+1)
+        current += step
+        peak = max(peak, current)
+    return peak

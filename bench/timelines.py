@@ -13,9 +13,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.stats import busy_seconds
+from bench.stats import busy_seconds, most_in_flight
 
 PROVIDER_METHOD = "/pulumirpc.ResourceProvider/"
+# Service routes that hash or verify a registry password (argon2id, the costly part).
+HASHING_ROUTES = (
+    "POST /api/v1/registries",
+    "POST /api/v1/registries/{name}/password",
+    "POST /api/v1/registries/{name}/password/verify",
+)
 _FRACTION = re.compile(r"\.(\d+)")
 
 
@@ -35,6 +41,7 @@ class Window:
 @dataclass
 class Share:
     provider_calls: int
+    provider_max_in_flight: int
     provider_busy_s: float
     provider_sum_s: float
     service_requests: int
@@ -43,6 +50,10 @@ class Share:
     calls_by_method: dict[str, int]
     # route -> [requests, summed seconds, slowest seconds]
     requests_by_route: dict[str, list[float]]
+
+    @property
+    def hashing_requests(self) -> int:
+        return sum(int(self.requests_by_route.get(r, [0])[0]) for r in HASHING_ROUTES)
 
 
 def mark(grpc_log: Path, service_log: Path) -> Window:
@@ -92,6 +103,7 @@ def share_since(window: Window, grpc_log: Path, service_log: Path) -> Share:
         route[2] = max(route[2], duration)
     return Share(
         provider_calls=len(calls),
+        provider_max_in_flight=most_in_flight(calls),
         provider_busy_s=busy_seconds(calls),
         provider_sum_s=sum(e - s for s, e in calls),
         service_requests=len(requests),

@@ -67,12 +67,12 @@ $(DIST_PLUGIN): $(DIST_WHEEL) $(DIST_VENV_STAMP) $(REPO_ROOT)/packaging/plugin/e
 	"$(DIST_VENV)/bin/pip" install --quiet --disable-pip-version-check --no-deps --force-reinstall "$(DIST_WHEEL)"
 	@rm -rf "$(DIST_BUILD)/plugin"
 	@# The protocol stubs are loaded by path (cloudraya_provider/protocol.py): collect them;
-	@# zstandard is only httpx's optional decoder.
+	@# its version is the distribution's metadata; zstandard is only httpx's optional decoder.
 	"$(DIST_VENV)/bin/pyinstaller" --noconfirm --log-level WARN --onedir \
 	  --name pulumi-resource-cloudraya --distpath "$(DIST_BUILD)/plugin/out" \
 	  --workpath "$(DIST_BUILD)/plugin/work" --specpath "$(DIST_BUILD)/plugin" \
 	  --collect-data cloudraya_provider --collect-submodules pulumi.runtime.proto \
-	  --exclude-module zstandard "$(REPO_ROOT)/packaging/plugin/entry.py"
+	  --copy-metadata cloudraya --exclude-module zstandard "$(REPO_ROOT)/packaging/plugin/entry.py"
 	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
 	  -C "$(DIST_BUILD)/plugin/out/pulumi-resource-cloudraya" -cf - . | gzip -n > "$@.tmp"
 	@mv -f "$@.tmp" "$@"

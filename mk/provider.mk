@@ -1,5 +1,6 @@
 # The Pulumi provider: plugin package, generated SDKs and the demo.
 #
+#   make schema            regenerate schema.json from the provider's declared resources
 #   make provider-plugin   pack pulumi-resource-cloudraya into build/plugins/*.tar.gz
 #   make provider-install  install that package with `pulumi plugin install --file`
 #   make sdk               regenerate sdk/{python,nodejs,go} from schema.json
@@ -17,8 +18,13 @@ SDK_LANGUAGES := python nodejs go
 
 TEST_PREREQS += sdk-build
 
-.PHONY: provider-plugin provider-install sdk sdk-build sdk-python-install \
+.PHONY: schema provider-plugin provider-install sdk sdk-build sdk-python-install \
 	sdk-nodejs-build sdk-go-build demo demo-stop
+
+# schema.json is generated from the declared resources (provider/cloudraya_provider/spec.py);
+# tests/provider/test_schema.py fails when the committed file is stale.
+schema: venv
+	"$(VENV_BIN)/python" -m cloudraya_provider.schema schema.json
 
 # The plugin is a wrapper that runs the provider from this checkout's .venv.
 provider-plugin: venv
@@ -33,9 +39,9 @@ provider-install: provider-plugin
 	"$(TOOLS_BIN)/pulumi" plugin install resource cloudraya $(PROVIDER_VERSION) \
 	  --file "$(PLUGIN_TARBALL)" --reinstall
 
-# Regenerate every SDK from schema.json. Files we add after generation (go.sum,
+# Regenerate schema.json and every SDK from it. Files we add after generation (go.sum,
 # package-lock.json) are kept; everything generated is replaced.
-sdk: tools
+sdk: tools schema
 	@for lang in $(SDK_LANGUAGES); do \
 	  out="$$(mktemp -d)"; \
 	  $(PULUMI_ENV) \

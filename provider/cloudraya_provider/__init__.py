@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from importlib import resources
+from importlib import metadata
 
-# The plugin version is the schema version, so the SDKs and the plugin always agree.
-__version__: str = json.loads(
-    resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8")
-)["version"]
+# The project's one version is pyproject.toml's; the installed distribution (and the bundled
+# plugin, which copies its metadata) carries it. The generated schema.json and GetPluginInfo
+# report it, so the SDKs and the plugin always agree.
+__version__: str = metadata.version("cloudraya")

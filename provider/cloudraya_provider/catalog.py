@@ -1,21 +1,24 @@
-"""The provider's resources and functions, wired to one API client."""
+"""The provider's resources and functions: their declarations, and instances wired to a client."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .client import CloudRayaClient
 from .framework import Resource
-from .functions import functions
+from .functions import GET_PUSH_COMMAND, GET_REGISTRY, Function, functions
 from .registry import Registry
 from .registry_password import RegistryPassword
 from .registry_settings import RegistrySettings
+from .spec import FunctionSpec, Spec
+
+if TYPE_CHECKING:
+    from .client import CloudRayaClient
+
+RESOURCE_TYPES: tuple[type[Resource], ...] = (Registry, RegistrySettings, RegistryPassword)
+RESOURCE_SPECS: tuple[Spec, ...] = tuple(kind.spec for kind in RESOURCE_TYPES)
+FUNCTION_SPECS: tuple[FunctionSpec, ...] = (GET_REGISTRY, GET_PUSH_COMMAND)
 
 
-def catalog(client: CloudRayaClient) -> tuple[dict[str, Resource], dict[str, Callable]]:
-    resources: list[Resource] = [
-        Registry(client),
-        RegistrySettings(client),
-        RegistryPassword(client),
-    ]
+def catalog(client: CloudRayaClient) -> tuple[dict[str, Resource], dict[str, Function]]:
+    resources = [kind(client) for kind in RESOURCE_TYPES]
     return {r.token: r for r in resources}, functions(client)

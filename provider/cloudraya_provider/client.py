@@ -3,90 +3,47 @@
 The provider talks to the service only through this module. Every failure becomes an `ApiError`
 whose message says which registry, which call and what the service said; request bodies (which
 may carry passwords) and the API token never appear in messages.
+
+A call that changes something and got no answer raises `OutcomeUnknown`: the service may or may
+not have done it. Callers find out by reading back (see `registry_create.py`); the client never
+repeats such a call on its own.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from .api import (
+    ApiError,
+    Credential,
+    NotFound,
+    OutcomeUnknown,
+    RegistryInfo,
+    Settings,
+    Unreachable,
+)
+
+__all__ = [
+    "ApiError",
+    "CloudRayaClient",
+    "Credential",
+    "NotFound",
+    "OutcomeUnknown",
+    "RegistryInfo",
+    "Settings",
+    "Unreachable",
+]
+
 API_PREFIX = "/api/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
-
-
-class ApiError(Exception):
-    """A control-plane call failed; the message is safe to show to users."""
-
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-
-
-class NotFound(ApiError):
-    """The registry (or the object asked for) does not exist for this token."""
-
-
-class Unreachable(ApiError):
-    """The service could not be reached (connection refused, DNS, timeout)."""
-
-    def __init__(self, message: str, *, reason: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class RegistryInfo:
-    """A registry as the service reports it."""
-
-    name: str
-    endpoint: str
-    username: str
-    storage_gb: int
-    used_bytes: int
-    tag_immutability: bool
-    scan_on_push: bool
-    repository_count: int
-    password_updated_at: str | None
-    created_at: str
-
-    @classmethod
-    def from_api(cls, body: dict[str, Any]) -> RegistryInfo:
-        storage = body.get("storage") or {}
-        settings = body.get("settings") or {}
-        return cls(
-            name=body["name"],
-            endpoint=body["endpoint"],
-            username=body.get("username") or body["name"],
-            storage_gb=int(storage.get("total_gb", 0)),
-            used_bytes=int(storage.get("used_bytes", 0)),
-            tag_immutability=bool(settings.get("tag_immutability", False)),
-            scan_on_push=bool(settings.get("scan_on_push", False)),
-            repository_count=int(body.get("repository_count", 0)),
-            password_updated_at=body.get("password_updated_at"),
-            created_at=body.get("created_at", ""),
-        )
-
-
-@dataclass(frozen=True)
-class Settings:
-    tag_immutability: bool
-    scan_on_push: bool
-
-
-@dataclass(frozen=True)
-class Credential:
-    """A password the service just set; `password` is plaintext and must stay secret."""
-
-    username: str
-    password: str
-    password_updated_at: str
+# The engine may run many resource operations at once (`--parallel`); so may the client.
+LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=64)
 
 
 class CloudRayaClient:
@@ -114,6 +71,7 @@ class CloudRayaClient:
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             timeout=timeout,
             transport=transport,
+            limits=LIMITS,
         )
         self._attempts = max(1, attempts)
         self._backoff = backoff_seconds
@@ -142,22 +100,18 @@ class CloudRayaClient:
         except NotFound:
             return None
 
-    def create_registry(
-        self, name: str, *, storage_gb: int, password: str | None
-    ) -> tuple[RegistryInfo, str]:
-        """Create a registry; returns it and its plaintext password (shown only once)."""
-        payload: dict[str, Any] = {"name": name, "storage_gb": storage_gb}
-        if password is not None:
-            payload["password"] = password
+    def create_registry(self, name: str, *, storage_gb: int, password: str) -> RegistryInfo:
+        """Create a registry with the given password. Not repeated by the client: a lost answer
+        raises `OutcomeUnknown` (see `registry_create.py`)."""
         body = self._call(
             "POST",
             "/registries",
             what="create registry",
             registry=name,
-            json=payload,
+            json={"name": name, "storage_gb": storage_gb, "password": password},
             idempotent=False,
         )
-        return RegistryInfo.from_api(body), body["password"]
+        return RegistryInfo.from_api(body)
 
     def resize_storage(self, name: str, storage_gb: int) -> RegistryInfo:
         body = self._call(
@@ -207,20 +161,19 @@ class CloudRayaClient:
 
     # --- credentials -----------------------------------------------------------------------
 
-    def set_password(self, name: str, password: str | None) -> Credential:
-        """Set (or, with None, generate) the registry password; the old one stops working."""
-        payload = {} if password is None else {"password": password}
+    def set_password(self, name: str, password: str) -> Credential:
+        """Set the registry password; the old one stops working. Setting the same password
+        again changes nothing more, so the call is retried like a read."""
         body = self._call(
             "POST",
             f"/registries/{_seg(name)}/password",
             what="set password",
             registry=name,
-            json=payload,
-            idempotent=False,
+            json={"password": password},
         )
         return Credential(
             username=body["username"],
-            password=body["password"],
+            password=password,
             password_updated_at=body.get("password_updated_at", ""),
         )
 
@@ -281,13 +234,20 @@ class CloudRayaClient:
                 if idempotent and not last:
                     self._pause(attempt)
                     continue
-                raise Unreachable(
+                unknown = OutcomeUnknown if not idempotent else Unreachable
+                raise unknown(
                     f"{subject}{call} failed: no answer from {self.endpoint} ({_reason(exc)})",
                     reason=f"no answer ({_reason(exc)})",
                 ) from None
-            if response.status_code in RETRYABLE_STATUS and idempotent and not last:
-                self._pause(attempt)
-                continue
+            if response.status_code in RETRYABLE_STATUS:
+                if idempotent and not last:
+                    self._pause(attempt)
+                    continue
+                if not idempotent:
+                    raise OutcomeUnknown(
+                        str(_error(response, subject, call)),
+                        reason=f"the service answered {response.status_code}",
+                    )
             if response.is_success:
                 return response.json() if response.content else None
             raise _error(response, subject, call)

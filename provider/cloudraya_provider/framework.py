@@ -2,44 +2,24 @@
 
 The gRPC layer (`server.py`) turns the engine's Structs, secrets and unknowns into the plain
 dictionaries used here (unknown values become `UNKNOWN`, secrets are unwrapped) and turns these
-results back into protocol messages.
+results back into protocol messages. A resource declares its fields once (`spec.Spec`); the
+defaults here (Check, Diff, preview outputs, secrets) follow from that declaration.
 """
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-Props = dict[str, Any]
+from .values import UNKNOWN, Props, is_unknown
 
+if TYPE_CHECKING:
+    from .spec import Spec
 
-class _Unknown:
-    """A value the engine does not know yet (an output of a resource not created yet)."""
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-UNKNOWN = _Unknown()
-
-
-def is_unknown(value: Any) -> bool:
-    """True when the value, or anything inside it, is not known yet."""
-    if value is UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(is_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(is_unknown(v) for v in value)
-    return False
+__all__ = ["UNKNOWN", "Props", "is_unknown"]
 
 
 class ResourceError(Exception):
@@ -70,8 +50,12 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class PropertyChange:
+    """A change of one property. `input_diff` says it compares the program's new value with its
+    previous one; False: with the value the service reported (drift shows the service's value)."""
+
     kind: Literal["add", "delete", "update"]
     replace: bool = False
+    input_diff: bool = field(default=True, compare=False)
 
 
 @dataclass
@@ -92,7 +76,8 @@ class ReadResult:
 
 
 class PartialFailure(Exception):
-    """The resource exists but a follow-up call failed: the engine must keep it in state."""
+    """The resource exists (or may exist) but the operation did not finish: the engine keeps
+    `state` for it and the next `pulumi up` updates it again."""
 
     def __init__(self, id: str, state: Props, inputs: Props, reason: str) -> None:
         super().__init__(reason)
@@ -102,91 +87,95 @@ class PartialFailure(Exception):
         self.reason = reason
 
 
-def change_between(old: Any, new: Any, *, replace: bool = False) -> PropertyChange | None:
+Severity = Literal["info", "warning"]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One engine call on one resource: its URN, its deadline and a way to tell the user.
+
+    `deadline` comes from the resource's customTimeouts (None: the provider's own default);
+    `say` shows a message on the resource in the engine's output (warnings, retries).
+    """
+
+    urn: str = ""
+    deadline: float | None = None
+    say: Callable[[Severity, str], None] = lambda severity, message: None
+
+    def seconds_left(self, default: float) -> float:
+        if self.deadline is None:
+            return default
+        return max(0.0, self.deadline - time.monotonic())
+
+    def warn(self, message: str) -> None:
+        self.say("warning", message)
+
+    def info(self, message: str) -> None:
+        self.say("info", message)
+
+
+def change_between(
+    old: Any, new: Any, *, replace: bool = False, input_diff: bool = True
+) -> PropertyChange | None:
     """The change from `old` to `new` (None is absent); None when they are equal."""
     if new is UNKNOWN or is_unknown(new):
-        return PropertyChange("update", replace)
-    if old == new:
+        kind: Literal["add", "delete", "update"] = "update"
+    elif old == new:
         return None
-    if old is None:
-        return PropertyChange("add", replace)
-    if new is None:
-        return PropertyChange("delete", replace)
-    return PropertyChange("update", replace)
+    elif old is None:
+        kind = "add"
+    elif new is None:
+        kind = "delete"
+    else:
+        kind = "update"
+    return PropertyChange(kind, replace, input_diff)
 
 
 class Resource(ABC):
-    """One resource type: its token, which outputs are secret, and its lifecycle."""
+    """One resource type: its declared fields (`spec`) and its lifecycle."""
 
-    token: str
-    secret_outputs: frozenset[str] = frozenset()
-    secret_inputs: frozenset[str] = frozenset()
+    spec: Spec
+
+    @property
+    def token(self) -> str:
+        return self.spec.token
+
+    @property
+    def secret_inputs(self) -> frozenset[str]:
+        return self.spec.secret_inputs
+
+    @property
+    def secret_outputs(self) -> frozenset[str]:
+        return self.spec.secret_outputs
+
+    def check(self, ctx: CheckContext, olds: Props, news: Props) -> CheckResult:
+        inputs, failures = self.spec.check(news)
+        return CheckResult(inputs, failures)
+
+    def diff(self, id: str, old_state: Props, old_inputs: Props, news: Props) -> DiffResult:
+        return DiffResult(self.spec.diff(old_state, old_inputs, news))
 
     @abstractmethod
-    def check(self, ctx: CheckContext, olds: Props, news: Props) -> CheckResult: ...
+    def create(self, inputs: Props, op: Operation) -> tuple[str, Props]: ...
 
     @abstractmethod
-    def diff(self, id: str, old_state: Props, old_inputs: Props, news: Props) -> DiffResult: ...
-
-    @abstractmethod
-    def create(self, inputs: Props) -> tuple[str, Props]: ...
-
-    @abstractmethod
-    def read(self, id: str, state: Props, inputs: Props) -> ReadResult | None:
+    def read(self, id: str, state: Props, inputs: Props, op: Operation) -> ReadResult | None:
         """Current state, or None when the resource no longer exists."""
 
     @abstractmethod
-    def update(self, id: str, old_state: Props, old_inputs: Props, news: Props) -> Props: ...
+    def update(
+        self, id: str, old_state: Props, old_inputs: Props, news: Props, op: Operation
+    ) -> Props: ...
 
     @abstractmethod
-    def delete(self, id: str, state: Props) -> None: ...
+    def delete(self, id: str, state: Props, op: Operation) -> None: ...
 
-    def preview_create(self, inputs: Props) -> Props:
+    def preview_create(self, inputs: Props, op: Operation) -> Props:
         """Outputs shown by `pulumi preview` for a create: inputs plus unknown computed values."""
-        return {**inputs, **dict.fromkeys(self.computed_on_create(), UNKNOWN)}
+        return self.spec.preview_outputs(inputs)
 
-    def preview_update(self, old_state: Props, news: Props) -> Props:
-        """Outputs shown by `pulumi preview` for an update."""
+    def preview_update(
+        self, id: str, old_state: Props, old_inputs: Props, news: Props, op: Operation
+    ) -> Props:
+        """Outputs shown by `pulumi preview` for an update; nothing is changed."""
         return {**old_state, **news}
-
-    def computed_on_create(self) -> tuple[str, ...]:
-        return ()
-
-
-def unknown_property_failures(news: Props, allowed: tuple[str, ...]) -> list[CheckFailure]:
-    """Failures for properties the resource does not have (typos in YAML programs)."""
-    return [
-        CheckFailure(key, f"unknown property {key!r}; allowed: {', '.join(allowed)}")
-        for key in news
-        if key not in allowed
-    ]
-
-
-def bool_input(news: Props, key: str, default: bool, failures: list[CheckFailure]) -> bool | Any:
-    """A boolean input with its default, or a failure when it has another type."""
-    value = news.get(key)
-    if value is None:
-        return default
-    if value is UNKNOWN or isinstance(value, bool):
-        return value
-    failures.append(CheckFailure(key, f"{key} must be true or false (got {_kind(value)})"))
-    return value
-
-
-def string_input(news: Props, key: str, failures: list[CheckFailure]) -> str | Any | None:
-    value = news.get(key)
-    if value is None or value is UNKNOWN or isinstance(value, str):
-        return value
-    failures.append(CheckFailure(key, f"{key} must be a string (got {_kind(value)})"))
-    return value
-
-
-def _kind(value: Any) -> str:
-    return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "an object",
-    }.get(type(value), type(value).__name__)

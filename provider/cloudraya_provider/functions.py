@@ -1,45 +1,126 @@
-"""Invoke functions: `getRegistry` and `getPushCommand`."""
+"""Invoke functions: `getRegistry` and `getPushCommand`, declared like the resources."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .client import CloudRayaClient
-from .framework import CheckFailure, Props, ResourceError
+from .image_names import REPOSITORY, TAG
+from .kinds import Boolean, Integer, ListOf, String
+from .naming import REGISTRY_NAME
 from .registry import registry_outputs
+from .spec import Field, FunctionSpec, computed
+from .values import Props
 
-Function = Callable[[Props], Props]
+if TYPE_CHECKING:
+    from .client import CloudRayaClient
 
-
-def _required_string(args: Props, key: str) -> str:
-    value = args.get(key)
-    if not isinstance(value, str) or not value:
-        raise FunctionArgumentError([CheckFailure(key, f"{key} is required and must be a string")])
-    return value
+DEFAULT_TAG = "v1.0.0"
 
 
-class FunctionArgumentError(ResourceError):
-    def __init__(self, failures: list[CheckFailure]) -> None:
-        super().__init__("; ".join(f.reason for f in failures))
-        self.failures = failures
+GET_REGISTRY = FunctionSpec(
+    token="cloudraya:index:getRegistry",
+    description="Look up an existing registry by name.",
+    inputs=(
+        Field("name", String(rule=REGISTRY_NAME), required=True, doc="Registry name: {rule}."),
+    ),
+    outputs=(
+        computed("name", String(), "Registry name."),
+        computed("endpoint", String(), "Registry endpoint (`host:port/name`)."),
+        computed("username", String(), "Username for `docker login`."),
+        computed("storageGb", Integer(), "Allocated storage in GB."),
+        computed("usedStorageBytes", Integer(), "Storage used, in bytes."),
+        computed("tagImmutability", Boolean(), "Whether existing tags are immutable."),
+        computed("scanOnPush", Boolean(), "Whether images are scanned on push."),
+        computed("repositoryCount", Integer(), "Number of repositories in the registry."),
+        computed("createdAt", String(), "When the registry was created (RFC 3339)."),
+    ),
+)
+
+GET_PUSH_COMMAND = FunctionSpec(
+    token="cloudraya:index:getPushCommand",
+    description=(
+        "Ready-to-run commands to log in, build, tag and push an image to a registry (Docker "
+        "syntax; Podman takes the same commands), with the service's notes on using them."
+    ),
+    inputs=(
+        Field("registry", String(rule=REGISTRY_NAME), required=True, doc="Registry name: {rule}."),
+        Field(
+            "repository",
+            String(rule=REPOSITORY),
+            required=True,
+            doc="Repository inside the registry, for example `my-app`: {rule}.",
+        ),
+        Field(
+            "tag",
+            String(rule=TAG),
+            doc=f"Image tag: {{rule}}. `{DEFAULT_TAG}` when omitted.",
+        ),
+    ),
+    outputs=(
+        computed("registry", String(), "Registry name."),
+        computed("repository", String(), "Repository name."),
+        computed("tag", String(), "The image tag used in the commands, for example `v1.0.0`."),
+        computed(
+            "image", String(), "Full image reference to push (`<endpoint>/<repository>:<tag>`)."
+        ),
+        computed("loginCommand", String(), "Command logging in to the registry host."),
+        computed("buildCommand", String(), "Example command building the image locally."),
+        computed(
+            "tagCommand", String(), "Command tagging the local image with the registry reference."
+        ),
+        computed("pushCommand", String(), "Command pushing the image."),
+        computed(
+            "commands",
+            ListOf(String()),
+            "The four commands in order: login, build, tag, push.",
+        ),
+        computed(
+            "plainHttp",
+            Boolean(),
+            "Whether the service is served over plain HTTP, so clients must be told to allow "
+            "it (see `notes`: Docker's `insecure-registries`, Podman's `--tls-verify=false`).",
+        ),
+        computed(
+            "notes",
+            ListOf(String()),
+            "The service's advice on running the commands (Podman, CI logins, plain HTTP).",
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Function:
+    """A declared function and its implementation (called with checked arguments)."""
+
+    spec: FunctionSpec
+    call: Callable[[Props], Props]
 
 
 def functions(client: CloudRayaClient) -> dict[str, Function]:
     def get_registry(args: Props) -> Props:
-        return registry_outputs(client.get_registry(_required_string(args, "name")))
+        return registry_outputs(client.get_registry(args["name"]))
 
     def get_push_command(args: Props) -> Props:
-        registry = _required_string(args, "registry")
-        repository = _required_string(args, "repository")
-        tag = args.get("tag")
-        body: dict[str, Any] = client.push_command(
-            registry, repository, tag if isinstance(tag, str) else None
-        )
-        keys = ("registry", "repository", "image", "login", "build", "tag", "push", "commands")
-        return {key: body[key] for key in keys if key in body}
+        tag = args.get("tag", DEFAULT_TAG)
+        body = client.push_command(args["registry"], args["repository"], tag)
+        return {
+            "registry": body["registry"],
+            "repository": body["repository"],
+            "tag": tag,
+            "image": body["image"],
+            "loginCommand": body["login"],
+            "buildCommand": body["build"],
+            "tagCommand": body["tag"],
+            "pushCommand": body["push"],
+            "commands": list(body["commands"]),
+            "plainHttp": bool(body.get("plain_http", False)),
+            "notes": list(body.get("notes", [])),
+        }
 
     return {
-        "cloudraya:index:getRegistry": get_registry,
-        "cloudraya:index:getPushCommand": get_push_command,
+        GET_REGISTRY.token: Function(GET_REGISTRY, get_registry),
+        GET_PUSH_COMMAND.token: Function(GET_PUSH_COMMAND, get_push_command),
     }

@@ -10,6 +10,10 @@ import signal
 import sys
 from concurrent import futures
 
+# Threads are started on demand, one per call in flight. The engine decides how many calls run
+# at once (`pulumi up --parallel`, 4 per CPU by default); this bound only stops a runaway.
+MAX_CONCURRENT_CALLS = 1024
+
 
 def engine_address(argv: list[str]) -> str | None:
     """The engine address: the last argument that is not a flag (or a flag's value)."""
@@ -29,15 +33,18 @@ def main(argv: list[str] | None = None) -> int:
     import grpc
 
     from .catalog import catalog
+    from .engine_log import EngineLog
     from .protocol import provider_pb2_grpc
     from .server import ProviderServicer
 
-    engine_address(sys.argv[1:] if argv is None else argv)  # accepted; logs go to stderr
+    engine = EngineLog(engine_address(sys.argv[1:] if argv is None else argv))
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=8),
+        futures.ThreadPoolExecutor(max_workers=MAX_CONCURRENT_CALLS),
         options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)],
     )
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(ProviderServicer(catalog), server)
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(
+        ProviderServicer(catalog, engine=engine), server
+    )
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(port, flush=True)

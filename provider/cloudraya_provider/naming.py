@@ -7,10 +7,12 @@ import re
 import secrets
 
 from .framework import CheckContext, CheckFailure
+from .kinds import Rule
+from .values import show
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,61}[a-z0-9]$")
 NAME_RULE = (
-    "use 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending "
+    "3-63 lowercase letters, digits and hyphens, starting with a letter and not ending "
     "with a hyphen"
 )
 MAX_LENGTH = 63
@@ -21,7 +23,10 @@ def name_problem(name: str) -> str | None:
     """Why `name` is not a valid registry name, or None when it is."""
     if NAME_PATTERN.match(name):
         return None
-    return f"{name!r} is not a valid registry name: {NAME_RULE}"
+    return f"{show(name)} is not a valid registry name: use {NAME_RULE}"
+
+
+REGISTRY_NAME = Rule(NAME_RULE, name_problem)
 
 
 def auto_name(resource_name: str, random_seed: bytes = b"") -> str:

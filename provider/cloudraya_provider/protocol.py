@@ -32,6 +32,12 @@ def _register_package() -> None:
 
 _register_package()
 
-from ._pulumi_proto import plugin_pb2, provider_pb2, provider_pb2_grpc  # noqa: E402
+from ._pulumi_proto import (  # noqa: E402
+    engine_pb2,
+    engine_pb2_grpc,
+    plugin_pb2,
+    provider_pb2,
+    provider_pb2_grpc,
+)
 
-__all__ = ["plugin_pb2", "provider_pb2", "provider_pb2_grpc"]
+__all__ = ["engine_pb2", "engine_pb2_grpc", "plugin_pb2", "provider_pb2", "provider_pb2_grpc"]

@@ -10,27 +10,80 @@ The resource ID is the registry name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .client import CloudRayaClient, Credential, RegistryInfo
+from .api import Credential, RegistryInfo
+
+if TYPE_CHECKING:
+    from .client import CloudRayaClient
 from .docker_config import docker_config_json
-from .framework import (
-    UNKNOWN,
-    CheckContext,
-    CheckFailure,
-    CheckResult,
-    DiffResult,
-    PropertyChange,
-    Props,
-    ReadResult,
-    Resource,
-    change_between,
-    string_input,
-    unknown_property_failures,
-)
-from .passwords import password_problem
+from .framework import UNKNOWN, DiffResult, Operation, PropertyChange, Props, ReadResult, Resource
+from .kinds import MapOf, String
+from .passwords import PASSWORD, generate_password
+from .registry_fields import USERNAME, endpoint, registry_reference
+from .spec import Field, Spec, computed
 
-INPUTS = ("registry", "keepers", "password")
 ROTATED = ("password", "dockerConfigJson", "rotatedAt")
+
+SPEC = Spec(
+    token="cloudraya:index:RegistryPassword",
+    description=(
+        "The managed password of a registry. Creating it sets a new password (the previous one "
+        "stops working at once); changing `keepers` rotates it again. A refresh checks that the "
+        "stored password still authenticates: when it was reset elsewhere, the password "
+        "disappears from the outputs and the next `pulumi up` rotates it. Deleting this "
+        "resource leaves the registry's current password in place.\n\nImport it by registry "
+        "name: `pulumi import cloudraya:index:RegistryPassword my-password dev-registry`. The "
+        "service never reveals passwords, so an imported password has no `password` output "
+        "until the next rotation."
+    ),
+    fields=(
+        registry_reference("whose password is managed", "Name of the registry."),
+        Field(
+            "keepers",
+            MapOf(String()),
+            diff_from="inputs",
+            doc=(
+                "Arbitrary values; any change rotates the password. Use them to rotate on a "
+                "schedule or when something else changes (for example "
+                '`{"rotation": "2026-q1"}`).'
+            ),
+            output_doc="Values whose change rotates the password.",
+        ),
+        Field(
+            "password",
+            String(rule=PASSWORD),
+            secret=True,
+            write_only=True,
+            diff_from="inputs",
+            doc="Password to set: {rule}. Generated when omitted.",
+            output_doc=(
+                "The current password. Absent when the service no longer accepts it (reset "
+                "elsewhere) or after an import."
+            ),
+        ),
+        USERNAME,
+        endpoint(),
+        computed(
+            "dockerConfigJson",
+            String(),
+            secret=True,
+            always=False,
+            doc=(
+                'Docker config JSON (`{"auths": {"<registry host>": {...}}}`) holding these '
+                "credentials, keyed by the registry host so Docker, Podman, skopeo and the "
+                "kubelet all match it. Use it as the `.dockerconfigjson` value of a "
+                "`kubernetes.io/dockerconfigjson` Secret or as an `--authfile`."
+            ),
+        ),
+        computed(
+            "rotatedAt",
+            String(),
+            "When this resource last set the password (RFC 3339).",
+            always=False,
+        ),
+    ),
+)
 
 
 @dataclass
@@ -75,64 +128,35 @@ def stale(state: Props) -> bool:
 
 
 class RegistryPassword(Resource):
-    token = "cloudraya:index:RegistryPassword"
-    secret_outputs = frozenset({"password", "dockerConfigJson"})
-    secret_inputs = frozenset({"password"})
+    spec = SPEC
 
     def __init__(self, client: CloudRayaClient) -> None:
         self._client = client
 
-    def check(self, ctx: CheckContext, olds: Props, news: Props) -> CheckResult:
-        failures = unknown_property_failures(news, INPUTS)
-        registry = string_input(news, "registry", failures)
-        if registry is None or registry == "":
-            failures.append(CheckFailure("registry", "registry (the registry name) is required"))
-        keepers = news.get("keepers")
-        if (keepers is not None and keepers is not UNKNOWN) and (
-            not isinstance(keepers, dict)
-            or not all(isinstance(v, str) or v is UNKNOWN for v in keepers.values())
-        ):
-            failures.append(CheckFailure("keepers", "keepers must be a map of strings to strings"))
-        password = string_input(news, "password", failures)
-        if isinstance(password, str) and (problem := password_problem(password)):
-            failures.append(CheckFailure("password", problem))
-        inputs: Props = {"registry": registry}
-        if keepers:
-            inputs["keepers"] = keepers
-        if password is not None:
-            inputs["password"] = password
-        return CheckResult(inputs, failures)
-
     def diff(self, id: str, old_state: Props, old_inputs: Props, news: Props) -> DiffResult:
-        changes: dict[str, PropertyChange] = {}
-        if change := change_between(
-            old_state.get("registry", id), news.get("registry"), replace=True
-        ):
-            changes["registry"] = change
-        old_keepers = old_inputs.get("keepers", old_state.get("keepers")) or {}
-        if change := change_between(old_keepers, news.get("keepers") or {}):
-            changes["keepers"] = change
-        change = change_between(old_inputs.get("password"), news.get("password"))
-        if change is not None and change.kind != "delete":
-            changes["password"] = change
+        changes = self.spec.diff(old_state, old_inputs, news)
         if stale(old_state) and "password" not in changes:
             # Reset outside Pulumi: the next update sets a password this stack knows again.
             changes["password"] = PropertyChange("update")
         return DiffResult(changes)
 
-    def create(self, inputs: Props) -> tuple[str, Props]:
+    def _rotate(self, wanted: PasswordInputs) -> Props:
+        info = self._client.get_registry(wanted.registry)  # first: a failure changes nothing
+        credential = self._client.set_password(
+            wanted.registry, wanted.password or generate_password()
+        )
+        return credential_props(wanted, info, credential)
+
+    def create(self, inputs: Props, op: Operation) -> tuple[str, Props]:
         wanted = PasswordInputs.from_props(inputs)
-        info = self._client.get_registry(wanted.registry)
-        credential = self._client.set_password(wanted.registry, wanted.password)
-        return wanted.registry, credential_props(wanted, info, credential)
+        return wanted.registry, self._rotate(wanted)
 
-    def computed_on_create(self) -> tuple[str, ...]:
-        return ("username", "endpoint", *ROTATED)
-
-    def preview_update(self, old_state: Props, news: Props) -> Props:
+    def preview_update(
+        self, id: str, old_state: Props, old_inputs: Props, news: Props, op: Operation
+    ) -> Props:
         return {**old_state, **news, **dict.fromkeys(ROTATED, UNKNOWN)}
 
-    def read(self, id: str, state: Props, inputs: Props) -> ReadResult | None:
+    def read(self, id: str, state: Props, inputs: Props, op: Operation) -> ReadResult | None:
         info = self._client.find_registry(id)
         if info is None:
             return None
@@ -150,11 +174,10 @@ class RegistryPassword(Resource):
             fresh["dockerConfigJson"] = docker_config_json(info.endpoint, info.username, password)
         return ReadResult(id=info.name, state=fresh, inputs=known.to_props())
 
-    def update(self, id: str, old_state: Props, old_inputs: Props, news: Props) -> Props:
-        wanted = PasswordInputs.from_props(news)
-        info = self._client.get_registry(id)  # first, so a failure here changes nothing
-        credential = self._client.set_password(id, wanted.password)
-        return credential_props(wanted, info, credential)
+    def update(
+        self, id: str, old_state: Props, old_inputs: Props, news: Props, op: Operation
+    ) -> Props:
+        return self._rotate(PasswordInputs.from_props({**news, "registry": id}))
 
-    def delete(self, id: str, state: Props) -> None:
+    def delete(self, id: str, state: Props, op: Operation) -> None:
         """Forget the resource; the registry keeps its current password (documented)."""

@@ -1,46 +1,56 @@
 """`cloudraya:index:RegistrySettings`: tag immutability and scan on push of one registry.
 
 Settings are updated in place; deleting the resource restores the service defaults (both off).
-The resource ID is the registry name.
+The resource ID is the registry name. Everything else (checks, diffs, schema) follows from the
+declared fields.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .client import CloudRayaClient, NotFound, Settings
-from .framework import (
-    CheckContext,
-    CheckFailure,
-    CheckResult,
-    DiffResult,
-    PropertyChange,
-    Props,
-    ReadResult,
-    Resource,
-    bool_input,
-    change_between,
-    string_input,
-    unknown_property_failures,
-)
+from .api import NotFound, Settings
 
-INPUTS = ("registry", "tagImmutability", "scanOnPush")
+if TYPE_CHECKING:
+    from .client import CloudRayaClient
+from .framework import Operation, Props, ReadResult, Resource
+from .kinds import Boolean
+from .registry_fields import registry_reference
+from .spec import Field, Spec
+
 SERVICE_DEFAULTS = Settings(tag_immutability=False, scan_on_push=False)
 
-
-@dataclass
-class SettingsInputs:
-    registry: str
-    tag_immutability: bool
-    scan_on_push: bool
-
-    @classmethod
-    def from_props(cls, props: Props) -> SettingsInputs:
-        return cls(
-            registry=props["registry"],
-            tag_immutability=bool(props.get("tagImmutability", False)),
-            scan_on_push=bool(props.get("scanOnPush", False)),
-        )
+SPEC = Spec(
+    token="cloudraya:index:RegistrySettings",
+    description=(
+        "Registry-wide settings: tag immutability and scan on push. Deleting this resource "
+        "restores the service defaults (both off).\n\nImport the settings of an existing "
+        "registry by its name: "
+        "`pulumi import cloudraya:index:RegistrySettings my-settings dev-registry`."
+    ),
+    fields=(
+        registry_reference("to configure", "Name of the configured registry."),
+        Field(
+            "tagImmutability",
+            Boolean(),
+            default=False,
+            always=True,
+            doc=(
+                "Prevent overwriting an existing image tag with a different image. Recommended "
+                "for staging and production."
+            ),
+            output_doc="Whether existing tags are immutable.",
+        ),
+        Field(
+            "scanOnPush",
+            Boolean(),
+            default=False,
+            always=True,
+            doc="Scan every image for vulnerabilities when it is pushed.",
+            output_doc="Whether images are scanned on push.",
+        ),
+    ),
+)
 
 
 def settings_props(registry: str, settings: Settings) -> Props:
@@ -52,44 +62,23 @@ def settings_props(registry: str, settings: Settings) -> Props:
 
 
 class RegistrySettings(Resource):
-    token = "cloudraya:index:RegistrySettings"
+    spec = SPEC
 
     def __init__(self, client: CloudRayaClient) -> None:
         self._client = client
 
-    def check(self, ctx: CheckContext, olds: Props, news: Props) -> CheckResult:
-        failures = unknown_property_failures(news, INPUTS)
-        registry = string_input(news, "registry", failures)
-        if registry is None or registry == "":
-            failures.append(CheckFailure("registry", "registry (the registry name) is required"))
-        inputs = {
-            "registry": registry,
-            "tagImmutability": bool_input(news, "tagImmutability", False, failures),
-            "scanOnPush": bool_input(news, "scanOnPush", False, failures),
-        }
-        return CheckResult(inputs, failures)
-
-    def diff(self, id: str, old_state: Props, old_inputs: Props, news: Props) -> DiffResult:
-        changes: dict[str, PropertyChange] = {}
-        if change := change_between(
-            old_state.get("registry", id), news.get("registry"), replace=True
-        ):
-            changes["registry"] = change
-        for key in ("tagImmutability", "scanOnPush"):
-            if change := change_between(old_state.get(key, False), news.get(key, False)):
-                changes[key] = PropertyChange("update")
-        return DiffResult(changes)
-
-    def create(self, inputs: Props) -> tuple[str, Props]:
-        wanted = SettingsInputs.from_props(inputs)
+    def _apply(self, registry: str, inputs: Props) -> Props:
         applied = self._client.update_settings(
-            wanted.registry,
-            tag_immutability=wanted.tag_immutability,
-            scan_on_push=wanted.scan_on_push,
+            registry,
+            tag_immutability=bool(inputs.get("tagImmutability", False)),
+            scan_on_push=bool(inputs.get("scanOnPush", False)),
         )
-        return wanted.registry, settings_props(wanted.registry, applied)
+        return settings_props(registry, applied)
 
-    def read(self, id: str, state: Props, inputs: Props) -> ReadResult | None:
+    def create(self, inputs: Props, op: Operation) -> tuple[str, Props]:
+        return inputs["registry"], self._apply(inputs["registry"], inputs)
+
+    def read(self, id: str, state: Props, inputs: Props, op: Operation) -> ReadResult | None:
         try:
             current = self._client.get_settings(id)
         except NotFound:
@@ -97,14 +86,12 @@ class RegistrySettings(Resource):
         props = settings_props(id, current)
         return ReadResult(id=id, state=props, inputs=dict(props))
 
-    def update(self, id: str, old_state: Props, old_inputs: Props, news: Props) -> Props:
-        wanted = SettingsInputs.from_props(news)
-        applied = self._client.update_settings(
-            id, tag_immutability=wanted.tag_immutability, scan_on_push=wanted.scan_on_push
-        )
-        return settings_props(id, applied)
+    def update(
+        self, id: str, old_state: Props, old_inputs: Props, news: Props, op: Operation
+    ) -> Props:
+        return self._apply(id, news)
 
-    def delete(self, id: str, state: Props) -> None:
+    def delete(self, id: str, state: Props, op: Operation) -> None:
         try:
             self._client.update_settings(
                 id,

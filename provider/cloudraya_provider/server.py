@@ -9,47 +9,54 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from importlib import resources
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import grpc
 from google.protobuf import any_pb2, empty_pb2
 from google.rpc import status_pb2
 
-from . import __version__, wire
-from .client import ApiError, CloudRayaClient, Unreachable
-from .config import config_failures, resolve
+from . import __version__, config, schema, wire
+from .api import ApiError, Unreachable
+from .engine_log import EngineLog
 from .framework import (
     CheckContext,
     CheckFailure,
     DiffResult,
+    Operation,
     PartialFailure,
     PropertyChange,
     Props,
     Resource,
     ResourceError,
 )
+from .functions import Function
 from .protocol import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-CatalogFactory = Callable[[CloudRayaClient], tuple[dict[str, Resource], dict[str, Callable]]]
-CONFIG_SECRETS = frozenset({"apiToken"})
+if TYPE_CHECKING:
+    from .client import CloudRayaClient
+
+CatalogFactory = Callable[["CloudRayaClient"], tuple[dict[str, Resource], dict[str, Function]]]
+CONFIG_SECRETS = config.SPEC.secret_inputs
 AUTONAMING_MODES = {0: "propose", 1: "enforce", 2: "disable"}
 KIND = provider_pb2.PropertyDiff
 
 
-def load_schema() -> str:
-    return resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8")
-
-
 class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
-    def __init__(self, catalog: CatalogFactory, client_factory=CloudRayaClient) -> None:
+    def __init__(
+        self,
+        catalog: CatalogFactory,
+        client_factory: Callable[[str, str], CloudRayaClient] | None = None,
+        engine: EngineLog | None = None,
+    ) -> None:
         self._catalog = catalog
         self._client_factory = client_factory
+        self._engine = engine or EngineLog(None)
         self._resources: dict[str, Resource] = {}
-        self._functions: dict[str, Callable] = {}
+        self._functions: dict[str, Function] = {}
         self._accept_secrets = True
 
     # --- plugin metadata --------------------------------------------------------------------
@@ -66,7 +73,7 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         return plugin_pb2.PluginInfo(version=__version__)
 
     def GetSchema(self, request, context):
-        return provider_pb2.GetSchemaResponse(schema=load_schema())
+        return provider_pb2.GetSchemaResponse(schema=schema.render())
 
     def Cancel(self, request, context):
         return empty_pb2.Empty()
@@ -74,10 +81,13 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
     # --- configuration ----------------------------------------------------------------------
 
     def CheckConfig(self, request, context):
+        olds, _ = wire.decode(request.olds)
         news, secrets = wire.decode(request.news)
-        failures = config_failures(news)
+        inputs, failures = config.check_config(news)
+        if problem := config.endpoint_change_problem(olds, inputs):
+            failures.append(CheckFailure("endpoint", problem))
         return provider_pb2.CheckResponse(
-            inputs=wire.encode(news, secrets | CONFIG_SECRETS),
+            inputs=wire.encode(inputs, secrets | CONFIG_SECRETS),
             failures=_failures(failures),
         )
 
@@ -86,6 +96,10 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
             request.old_inputs if request.HasField("old_inputs") else request.olds
         )
         news, _ = wire.decode(request.news)
+        # CheckConfig refuses a change of service; this catches a provider that was replaced
+        # by another one (a new name or version) pointing elsewhere.
+        if problem := config.endpoint_change_problem(olds, news):
+            _abort(context, grpc.StatusCode.UNKNOWN, problem)
         diff = DiffResult()
         for key in ("endpoint", "apiToken"):
             if olds.get(key) != news.get(key):
@@ -102,13 +116,17 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
                     for key, value in request.variables.items()
                     if key.startswith(prefix)
                 }
-            config = resolve(args)
-            client = self._client_factory(config.endpoint, config.api_token)
+            settings = config.resolve(args)
+            if self._client_factory is None:
+                from .client import CloudRayaClient  # loads httpx: only a configured plugin
+
+                self._client_factory = CloudRayaClient
+            client = self._client_factory(settings.endpoint, settings.api_token)
             try:
                 client.check_access()
             except Unreachable as exc:
                 raise ValueError(
-                    f"cannot reach the CloudRaya service at {config.endpoint} "
+                    f"cannot reach the CloudRaya service at {settings.endpoint} "
                     f"(cloudraya:endpoint or CLOUDRAYA_ENDPOINT): {exc.reason}"
                 ) from None
             self._resources, self._functions = self._catalog(client)
@@ -128,8 +146,11 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         if function is None:
             _abort(context, grpc.StatusCode.UNIMPLEMENTED, f"unknown function {request.tok}")
         args, _ = wire.decode(request.args)
+        checked, failures = function.spec.check(args)
+        if failures:
+            return provider_pb2.InvokeResponse(failures=_failures(failures))
         with _errors(context, request.tok):
-            result = function(args)
+            result = function.call(checked)
         return provider_pb2.InvokeResponse(**{"return": wire.encode(result)})
 
     # --- resources --------------------------------------------------------------------------
@@ -166,13 +187,15 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
     def Create(self, request, context):
         resource = self._resource(request.type or _type_of(request.urn), context)
         inputs, secrets = wire.decode(request.properties)
+        op = self._operation(request.urn, request.timeout)
         if request.preview:
-            state = resource.preview_create(inputs)
+            with _errors(context, f"preview {request.urn}"):
+                state = resource.preview_create(inputs, op)
             return provider_pb2.CreateResponse(
                 id="", properties=self._outputs(resource, state, secrets)
             )
         with _errors(context, f"create {request.urn}", resource, secrets):
-            id, state = resource.create(inputs)
+            id, state = resource.create(inputs, op)
         return provider_pb2.CreateResponse(
             id=id, properties=self._outputs(resource, state, secrets)
         )
@@ -181,8 +204,9 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         resource = self._resource(request.type or _type_of(request.urn), context)
         state, state_secrets = wire.decode(request.properties)
         inputs, input_secrets = wire.decode(request.inputs)
+        op = self._operation(request.urn, request.timeout)
         with _errors(context, f"read {request.urn}"):
-            result = resource.read(request.id, state, inputs)
+            result = resource.read(request.id, state, inputs, op)
         if result is None:
             return provider_pb2.ReadResponse(id="")
         secrets = state_secrets | input_secrets
@@ -201,18 +225,21 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
             wire.decode(request.old_inputs) if request.HasField("old_inputs") else (old_state, None)
         )
         news, secrets = wire.decode(request.news)
+        op = self._operation(request.urn, request.timeout)
         if request.preview:
-            state = resource.preview_update(old_state, news)
+            with _errors(context, f"preview {request.urn}"):
+                state = resource.preview_update(request.id, old_state, old_inputs, news, op)
             return provider_pb2.UpdateResponse(properties=self._outputs(resource, state, secrets))
         with _errors(context, f"update {request.urn}", resource, secrets):
-            state = resource.update(request.id, old_state, old_inputs, news)
+            state = resource.update(request.id, old_state, old_inputs, news, op)
         return provider_pb2.UpdateResponse(properties=self._outputs(resource, state, secrets))
 
     def Delete(self, request, context):
         resource = self._resource(request.type or _type_of(request.urn), context)
         state, _ = wire.decode(request.properties)
+        op = self._operation(request.urn, request.timeout)
         with _errors(context, f"delete {request.urn}"):
-            resource.delete(request.id, state)
+            resource.delete(request.id, state, op)
         return empty_pb2.Empty()
 
     # --- helpers ----------------------------------------------------------------------------
@@ -224,6 +251,15 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
                 _abort(context, grpc.StatusCode.FAILED_PRECONDITION, "provider is not configured")
             _abort(context, grpc.StatusCode.UNIMPLEMENTED, f"unknown resource type {token}")
         return resource
+
+    def _operation(self, urn: str, timeout: float) -> Operation:
+        """The call's URN, its deadline (the resource's customTimeouts) and a way to speak."""
+        deadline = time.monotonic() + timeout if timeout > 0 else None
+        return Operation(
+            urn=urn,
+            deadline=deadline,
+            say=lambda severity, message: self._engine.say(urn, severity, message),
+        )
 
     def _secrets(self, names: set[str] | frozenset[str]) -> frozenset[str]:
         """Secret properties to wrap, or none for an engine that does not accept secrets."""
@@ -239,7 +275,15 @@ def _type_of(urn: str) -> str:
 
 
 def _failures(failures: list[CheckFailure]) -> list:
-    return [provider_pb2.CheckFailure(property=f.property, reason=f.reason) for f in failures]
+    """Check failures for the engine, naming no property: the engine would print the value of
+    that property next to the reason, in its own notation (`<nil>`, `map[...]`) and, for a
+    secret the program did not mark as one, in clear. The reason names the property instead."""
+    return [
+        provider_pb2.CheckFailure(
+            reason=f.reason if f.property in f.reason else f"{f.property}: {f.reason}"
+        )
+        for f in failures
+    ]
 
 
 def _diff_response(diff: DiffResult) -> provider_pb2.DiffResponse:
@@ -253,7 +297,7 @@ def _diff_response(diff: DiffResult) -> provider_pb2.DiffResponse:
             ("update", False): KIND.UPDATE,
             ("update", True): KIND.UPDATE_REPLACE,
         }[(change.kind, change.replace)]
-        detailed[name] = provider_pb2.PropertyDiff(kind=kind, inputDiff=True)
+        detailed[name] = provider_pb2.PropertyDiff(kind=kind, inputDiff=change.input_diff)
     return provider_pb2.DiffResponse(
         changes=(
             provider_pb2.DiffResponse.DIFF_SOME

@@ -11,7 +11,7 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 
-from .framework import UNKNOWN, Props
+from .values import UNKNOWN, Props
 
 UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SIG_KEY = "4dabf18193072939515e22adb298388d"

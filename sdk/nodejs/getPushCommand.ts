@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 /**
- * Ready-to-run commands to log in, build, tag and push an image to a registry (Docker or Podman).
+ * Ready-to-run commands to log in, build, tag and push an image to a registry (Docker syntax; Podman takes the same commands), with the service's notes on using them.
  */
 export function getPushCommand(args: GetPushCommandArgs, opts?: pulumi.InvokeOptions): Promise<GetPushCommandResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
@@ -18,24 +18,24 @@ export function getPushCommand(args: GetPushCommandArgs, opts?: pulumi.InvokeOpt
 
 export interface GetPushCommandArgs {
     /**
-     * Registry name.
+     * Registry name: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.
      */
     registry: string;
     /**
-     * Repository inside the registry, for example `my-app`.
+     * Repository inside the registry, for example `my-app`: path components of lower-case letters and digits, separated by '/', each component may contain '.', '_', '__' or '-' between alphanumerics, at most 200 characters.
      */
     repository: string;
     /**
-     * Image tag; the service's default when omitted.
+     * Image tag: 1-128 characters: letters, digits, '_', '.', '-', not starting with '.' or '-'. `v1.0.0` when omitted.
      */
     tag?: string;
 }
 
 export interface GetPushCommandResult {
     /**
-     * Example build command.
+     * Example command building the image locally.
      */
-    readonly build: string;
+    readonly buildCommand: string;
     /**
      * The four commands in order: login, build, tag, push.
      */
@@ -45,13 +45,21 @@ export interface GetPushCommandResult {
      */
     readonly image: string;
     /**
-     * Login command.
+     * Command logging in to the registry host.
      */
-    readonly login: string;
+    readonly loginCommand: string;
     /**
-     * Push command.
+     * The service's advice on running the commands (Podman, CI logins, plain HTTP).
      */
-    readonly push: string;
+    readonly notes: string[];
+    /**
+     * Whether the service is served over plain HTTP, so clients must be told to allow it (see `notes`: Docker's `insecure-registries`, Podman's `--tls-verify=false`).
+     */
+    readonly plainHttp: boolean;
+    /**
+     * Command pushing the image.
+     */
+    readonly pushCommand: string;
     /**
      * Registry name.
      */
@@ -61,12 +69,16 @@ export interface GetPushCommandResult {
      */
     readonly repository: string;
     /**
-     * Command tagging the local image with the registry reference.
+     * The image tag used in the commands, for example `v1.0.0`.
      */
     readonly tag: string;
+    /**
+     * Command tagging the local image with the registry reference.
+     */
+    readonly tagCommand: string;
 }
 /**
- * Ready-to-run commands to log in, build, tag and push an image to a registry (Docker or Podman).
+ * Ready-to-run commands to log in, build, tag and push an image to a registry (Docker syntax; Podman takes the same commands), with the service's notes on using them.
  */
 export function getPushCommandOutput(args: GetPushCommandOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetPushCommandResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
@@ -79,15 +91,15 @@ export function getPushCommandOutput(args: GetPushCommandOutputArgs, opts?: pulu
 
 export interface GetPushCommandOutputArgs {
     /**
-     * Registry name.
+     * Registry name: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.
      */
     registry: pulumi.Input<string>;
     /**
-     * Repository inside the registry, for example `my-app`.
+     * Repository inside the registry, for example `my-app`: path components of lower-case letters and digits, separated by '/', each component may contain '.', '_', '__' or '-' between alphanumerics, at most 200 characters.
      */
     repository: pulumi.Input<string>;
     /**
-     * Image tag; the service's default when omitted.
+     * Image tag: 1-128 characters: letters, digits, '_', '.', '-', not starting with '.' or '-'. `v1.0.0` when omitted.
      */
     tag?: pulumi.Input<string | undefined>;
 }

@@ -16,7 +16,7 @@ export function getRegistry(args: GetRegistryArgs, opts?: pulumi.InvokeOptions):
 
 export interface GetRegistryArgs {
     /**
-     * Registry name.
+     * Registry name: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.
      */
     name: string;
 }
@@ -71,7 +71,7 @@ export function getRegistryOutput(args: GetRegistryOutputArgs, opts?: pulumi.Inv
 
 export interface GetRegistryOutputArgs {
     /**
-     * Registry name.
+     * Registry name: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.
      */
     name: pulumi.Input<string>;
 }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 /**
- * The provider type for the cloudraya package. Configure it explicitly to manage registries of several services or projects in one program.
+ * The provider type for the cloudraya package. Configure it explicitly to manage registries of several services or projects in one program. Its endpoint is the service every registry it manages lives on: changing it for a provider that already manages resources is refused at preview (registries and their images cannot move between services).
  */
 export class Provider extends pulumi.ProviderResource {
     /** @internal */
@@ -51,11 +51,11 @@ export class Provider extends pulumi.ProviderResource {
  */
 export interface ProviderArgs {
     /**
-     * API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set.
+     * API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set. Keep it secret: `pulumi config set --secret cloudraya:apiToken ...`.
      */
     apiToken?: pulumi.Input<string | undefined>;
     /**
-     * Base URL of the CloudRaya Container Registry service, for example `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
+     * Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
      */
     endpoint?: pulumi.Input<string | undefined>;
 }

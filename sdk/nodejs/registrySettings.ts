@@ -91,7 +91,7 @@ export class RegistrySettings extends pulumi.CustomResource {
  */
 export interface RegistrySettingsArgs {
     /**
-     * Name of the registry to configure. Changing it replaces the settings resource.
+     * Name of the registry to configure: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Changing it replaces this resource.
      */
     registry: pulumi.Input<string>;
     /**

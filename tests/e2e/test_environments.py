@@ -321,7 +321,7 @@ def test_wrong_endpoint_is_one_clear_error(pulumi, service, language, tmp_path):
     ("key", "value", "message"),
     [
         ("storageGb", "15", "storageGb 15 is not allowed"),
-        ("registryName", "Dev_Registry", "'Dev_Registry' is not a valid registry name"),
+        ("registryName", "Dev_Registry", '"Dev_Registry" is not a valid registry name'),
     ],
 )
 def test_invalid_input_is_one_clear_error(environment, service, key, value, message):

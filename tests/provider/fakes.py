@@ -27,6 +27,7 @@ class FakeRegistry:
     scan_on_push: bool = False
     repositories: list[str] = field(default_factory=list)
     password_updated_at: str = "2026-01-01T00:00:00Z"
+    created_at: str = "2026-01-01T00:00:00Z"
 
     def body(self) -> dict[str, Any]:
         return {
@@ -40,7 +41,7 @@ class FakeRegistry:
             },
             "repository_count": len(self.repositories),
             "password_updated_at": self.password_updated_at,
-            "created_at": "2026-01-01T00:00:00Z",
+            "created_at": self.created_at,
             "updated_at": "2026-01-01T00:00:00Z",
         }
 
@@ -54,7 +55,9 @@ class FakeService:
         self.registries: dict[str, FakeRegistry] = {}
         self.requests: list[httpx.Request] = []
         self.fail_next: list[tuple[str, str, httpx.Response | Exception]] = []
+        self.lose_next: list[tuple[str, str]] = []
         self._rotations = 0
+        self._creations = 0
 
     def client(self, token: str = TOKEN, **kwargs: Any) -> CloudRayaClient:
         kwargs.setdefault("sleep", lambda seconds: None)
@@ -66,10 +69,22 @@ class FakeService:
         """Make the next matching request fail with `outcome`."""
         self.fail_next.append((method, path_regex, outcome))
 
+    def lose_answer(self, method: str, path_regex: str) -> None:
+        """Carry out the next matching request, then lose its answer (a read timeout)."""
+        self.lose_next.append((method, path_regex))
+
     def calls(self, method: str | None = None) -> list[str]:
         return [f"{r.method} {r.url.path}" for r in self.requests if method in (None, r.method)]
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        response = self._handle(request)
+        for index, (method, pattern) in enumerate(self.lose_next):
+            if request.method == method and re.fullmatch(pattern, request.url.path):
+                del self.lose_next[index]
+                raise httpx.ReadTimeout("timed out", request=request)
+        return response
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         for index, (method, pattern, outcome) in enumerate(self.fail_next):
             if request.method == method and re.fullmatch(pattern, request.url.path):
@@ -102,10 +117,12 @@ class FakeService:
         name = body["name"]
         if name in self.registries:
             return _error(409, "ALREADY_EXISTS", f"registry {name} already exists")
+        self._creations += 1
         registry = FakeRegistry(
             name=name,
             password=body.get("password") or f"Generated-{name}-1",
             storage_gb=body.get("storage_gb", 10),
+            created_at=f"2026-01-01T00:00:{self._creations:02d}.123456Z",
         )
         self.registries[name] = registry
         return httpx.Response(201, json={**registry.body(), "password": registry.password})
@@ -176,6 +193,8 @@ class FakeService:
                     "tag": commands[2],
                     "push": commands[3],
                     "commands": commands,
+                    "plain_http": True,
+                    "notes": [f"{HOST} is served over plain HTTP: ..."],
                 },
             )
         return _error(404, "NOT_FOUND", "no such route")

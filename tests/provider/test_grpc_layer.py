@@ -107,7 +107,7 @@ def test_check_config_reports_a_missing_token(provider, monkeypatch):
         provider_pb2.CheckRequest(news=struct({"endpoint": "http://127.0.0.1:1"}))
     )
     [failure] = response.failures
-    assert failure.property == "apiToken"
+    assert "cloudraya:apiToken" in failure.reason
     assert "CLOUDRAYA_API_TOKEN" in failure.reason
 
 
@@ -121,11 +121,10 @@ def test_configure_with_a_wrong_token_fails_with_the_service_answer(provider):
     assert "401" in failure.value.details()
 
 
-def test_preview_create_calls_nothing_and_returns_unknown_outputs(provider, fake):
+def test_preview_create_changes_nothing_and_returns_unknown_outputs(provider, fake):
     configure(provider)
-    before = len(fake.requests)
     _, created = create_registry(provider, {"name": "dev-registry"}, preview=True)
-    assert len(fake.requests) == before
+    assert fake.calls("POST") == fake.calls("PUT") == fake.calls("PATCH") == []
     assert created.properties["endpoint"] == wire.UNKNOWN_SENTINEL
     assert fake.registries == {}
 
@@ -155,7 +154,7 @@ def test_secrets_are_not_wrapped_for_an_engine_that_does_not_accept_them(provide
 
 def test_docker_config_json_output_is_secret(provider, fake):
     configure(provider)
-    fake.client().create_registry("dev-registry", storage_gb=10, password=None)
+    fake.client().create_registry("dev-registry", storage_gb=10, password="Initial-Passw0rd-1")
     created = provider.Create(
         provider_pb2.CreateRequest(
             urn=PASSWORD_URN,
@@ -195,14 +194,14 @@ def test_rename_is_a_replace_and_shrink_fails_check(provider, fake):
         )
     )  # fmt: skip
     [failure] = rechecked.failures
-    assert failure.property == "storageGb"
+    assert "storageGb" in failure.reason
     assert "dev-registry has 20 GB" in failure.reason
 
 
 def test_partial_update_failure_carries_the_new_state(provider, fake):
     configure(provider)
     checked, created = create_registry(provider, {"name": "dev-registry"})
-    fake.fail("POST", r".*/password", httpx.Response(500, json={}))
+    fake.fail("POST", r".*/password", httpx.Response(400, json={}))
     news = dict(plain(checked.inputs), storageGb=20, password=secret("Another-Passw0rd"))
 
     with pytest.raises(grpc.RpcError) as failure:
@@ -242,9 +241,9 @@ def test_read_of_a_deleted_registry_returns_no_id(provider, fake):
     assert read.id == ""
 
 
-def test_invoke_get_push_command(provider, fake):
+def test_invoke_get_push_command_carries_the_service_notes_and_names_each_output(provider, fake):
     configure(provider)
-    fake.client().create_registry("dev-registry", storage_gb=10, password=None)
+    fake.client().create_registry("dev-registry", storage_gb=10, password="Initial-Passw0rd-1")
     response = provider.Invoke(
         provider_pb2.InvokeRequest(
             tok="cloudraya:index:getPushCommand",
@@ -253,7 +252,86 @@ def test_invoke_get_push_command(provider, fake):
     )
     result = plain(getattr(response, "return"))
     assert result["image"] == f"{HOST}/dev-registry/my-app:v1"
-    assert len(result["commands"]) == 4
+    assert result["tag"] == "v1"
+    assert result["tagCommand"] == f"docker tag my-app:v1 {HOST}/dev-registry/my-app:v1"
+    assert result["commands"] == [
+        result["loginCommand"],
+        result["buildCommand"],
+        result["tagCommand"],
+        result["pushCommand"],
+    ]
+    assert result["plainHttp"] is True
+    assert any("plain HTTP" in note for note in result["notes"])
+
+
+def test_invoke_with_bad_arguments_answers_failures_not_an_error(provider, fake):
+    configure(provider)
+    response = provider.Invoke(
+        provider_pb2.InvokeRequest(
+            tok="cloudraya:index:getPushCommand",
+            args=struct({"registry": "dev-registry", "repository": "My_App"}),
+        )
+    )
+    [failure] = response.failures
+    assert '"My_App" is not a valid repository name' in failure.reason
+    assert fake.calls("GET") == ["GET /healthz", "GET /api/v1/registries"]  # configure only
+
+
+def test_check_failures_name_no_property_so_the_engine_never_prints_a_value(provider, fake):
+    configure(provider)
+    checked = provider.Check(
+        provider_pb2.CheckRequest(
+            urn=REGISTRY_URN,
+            type="cloudraya:index:Registry",
+            news=struct({"name": "dev-registry", "password": "Short-1", "storageGb": None}),
+        )
+    )
+    [failure] = checked.failures
+    assert failure.property == ""
+    assert failure.reason.startswith("password: ")
+    assert "12-128 printable characters" in failure.reason
+    assert "Short-1" not in failure.reason
+
+
+def check_config(stub, news: dict, olds: dict | None = None):
+    return stub.CheckConfig(
+        provider_pb2.CheckRequest(
+            urn="urn:pulumi:dev::envs::pulumi:providers:cloudraya::default",
+            olds=struct(olds or {}),
+            news=struct(news),
+        )
+    )
+
+
+def test_check_config_records_the_endpoint_taken_from_the_environment(provider, monkeypatch):
+    monkeypatch.setenv("CLOUDRAYA_ENDPOINT", "http://127.0.0.1:5080")
+    monkeypatch.setenv("CLOUDRAYA_API_TOKEN", "token")
+    response = check_config(provider, {"version": "0.1.0"})
+    assert list(response.failures) == []
+    assert plain(response.inputs) == {"version": "0.1.0", "endpoint": "http://127.0.0.1:5080"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "refused"),
+    [
+        ("http://127.0.0.1:5080", "http://127.0.0.1:6080", True),
+        ("http://registry.example:80/", "HTTP://Registry.Example", False),
+        (None, "http://127.0.0.1:6080", False),  # state from before endpoints were recorded
+    ],
+)
+def test_moving_a_provider_to_another_service_is_refused_at_check(
+    provider, monkeypatch, old, new, refused
+):
+    monkeypatch.setenv("CLOUDRAYA_API_TOKEN", "token")
+    olds = {"endpoint": old} if old else {}
+    response = check_config(provider, {"endpoint": new}, olds)
+    reasons = [failure.reason for failure in response.failures]
+    if refused:
+        [reason] = reasons
+        assert f"cloudraya:endpoint changed from {old} to {new}" in reason
+        assert "pulumi destroy" in reason and "pulumi stack export" in reason
+    else:
+        assert reasons == []
 
 
 def test_preview_update_calls_nothing(provider, fake):
@@ -270,3 +348,22 @@ def test_preview_update_calls_nothing(provider, fake):
     assert len(fake.requests) == before
     assert updated.properties["storageGb"] == 20
     assert fake.registries["dev-registry"].storage_gb == 10
+
+
+def test_diff_config_refuses_a_provider_replaced_by_one_on_another_service(provider):
+    with pytest.raises(grpc.RpcError) as refused:
+        provider.DiffConfig(
+            provider_pb2.DiffRequest(
+                urn="urn:pulumi:dev::envs::pulumi:providers:cloudraya::default_0_1_0",
+                old_inputs=struct({"endpoint": "http://127.0.0.1:5080"}),
+                news=struct({"endpoint": "http://127.0.0.1:6080"}),
+            )
+        )
+    assert "changed from http://127.0.0.1:5080 to http://127.0.0.1:6080" in refused.value.details()
+    same = provider.DiffConfig(
+        provider_pb2.DiffRequest(
+            old_inputs=struct({"endpoint": "http://127.0.0.1:5080"}),
+            news=struct({"endpoint": "http://127.0.0.1:5080/"}),
+        )
+    )
+    assert same.replaces == []

@@ -6,23 +6,25 @@ import base64
 import json
 
 from cloudraya_provider.docker_config import docker_config_json, registry_host
-from cloudraya_provider.framework import CheckContext, PropertyChange
+from cloudraya_provider.framework import CheckContext, Operation, PropertyChange
 from cloudraya_provider.registry_password import RegistryPassword
 
 from .fakes import HOST, FakeService
 
 CTX = CheckContext(resource_name="dev-password")
 
+OP = Operation()
+
 
 def setup_password(keepers=None):
     fake = FakeService()
-    fake.client().create_registry("dev-registry", storage_gb=10, password=None)
+    fake.client().create_registry("dev-registry", storage_gb=10, password="Initial-Passw0rd-1")
     resource = RegistryPassword(fake.client())
     news = {"registry": "dev-registry"}
     if keepers is not None:
         news["keepers"] = keepers
     inputs = resource.check(CTX, {}, news).inputs
-    id, state = resource.create(inputs)
+    id, state = resource.create(inputs, OP)
     return fake, resource, id, state, inputs
 
 
@@ -58,7 +60,7 @@ def test_changing_keepers_rotates_in_place():
     diff = resource.diff(id, state, inputs, news)
     assert diff.changes == {"keepers": PropertyChange("update")}
 
-    rotated = resource.update(id, state, inputs, news)
+    rotated = resource.update(id, state, inputs, news, OP)
     assert rotated["password"] != state["password"]
     assert rotated["password"] == fake.registries["dev-registry"].password
 
@@ -72,30 +74,30 @@ def test_password_reset_elsewhere_is_seen_by_read_and_rotated_by_the_next_update
     fake, resource, id, state, inputs = setup_password()
     fake.client().set_password("dev-registry", None)  # out of band
 
-    refreshed = resource.read(id, state, inputs)
+    refreshed = resource.read(id, state, inputs, OP)
     assert "password" not in refreshed.state
     assert "dockerConfigJson" not in refreshed.state
 
     diff = resource.diff(id, refreshed.state, refreshed.inputs, dict(inputs))
     assert diff.changes == {"password": PropertyChange("update")}
 
-    rotated = resource.update(id, refreshed.state, refreshed.inputs, dict(inputs))
+    rotated = resource.update(id, refreshed.state, refreshed.inputs, dict(inputs), OP)
     assert rotated["password"] == fake.registries["dev-registry"].password
-    again = resource.read(id, rotated, inputs)
+    again = resource.read(id, rotated, inputs, OP)
     assert resource.diff(id, again.state, again.inputs, dict(inputs)).changes == {}
 
 
 def test_valid_password_survives_refresh_unchanged():
     _, resource, id, state, inputs = setup_password({"a": "b"})
-    assert resource.read(id, state, inputs).state == state
+    assert resource.read(id, state, inputs, OP).state == state
 
 
 def test_import_has_no_diff_against_a_matching_program():
     fake = FakeService()
-    fake.client().create_registry("legacy-registry", storage_gb=10, password=None)
+    fake.client().create_registry("legacy-registry", storage_gb=10, password="Initial-Passw0rd-1")
     resource = RegistryPassword(fake.client())
 
-    imported = resource.read("legacy-registry", {}, {})
+    imported = resource.read("legacy-registry", {}, {}, OP)
     checked = resource.check(CTX, imported.inputs, {"registry": "legacy-registry"})
 
     assert (

@@ -1,4 +1,4 @@
-"""schema.json is the public contract: GetSchema serves it and the code agrees with it."""
+"""schema.json is generated from the declared resources; GetSchema serves it; the code agrees."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from cloudraya_provider import schema
 from cloudraya_provider.catalog import catalog
 from cloudraya_provider.framework import CheckContext
-from cloudraya_provider.server import load_schema
 
 from .fakes import FakeService
 
@@ -22,8 +22,16 @@ REQUIRED_INPUTS = {
 }
 
 
-def test_get_schema_serves_the_repository_schema():
-    assert json.loads(load_schema()) == SCHEMA
+def test_committed_schema_is_the_generated_one():
+    committed = (REPO_ROOT / "schema.json").read_text()
+    assert committed == schema.render(), "schema.json is stale: run `make schema`"
+    assert schema.main(["--check", str(REPO_ROOT / "schema.json")]) == 0
+
+
+def test_stale_schema_is_reported(tmp_path):
+    stale = tmp_path / "schema.json"
+    stale.write_text(schema.render().replace("100000", "99999"))
+    assert schema.main(["--check", str(stale)]) == 1
 
 
 def test_every_resource_and_function_in_the_schema_is_implemented():
@@ -58,3 +66,18 @@ def test_every_property_has_a_description(token):
     for group in ("inputProperties", "properties"):
         for name, prop in spec[group].items():
             assert prop.get("description"), f"{token}.{group}.{name}"
+
+
+@pytest.mark.parametrize(
+    ("where", "limit"),
+    [
+        (("cloudraya:index:Registry", "storageGb"), "from 10 to 100000"),
+        (("cloudraya:index:Registry", "storageGb"), "a multiple of 10"),
+        (("cloudraya:index:Registry", "name"), "3-63 lowercase letters"),
+        (("cloudraya:index:Registry", "password"), "12-128 printable characters"),
+        (("cloudraya:index:RegistryPassword", "password"), "at least three of"),
+    ],
+)
+def test_every_limit_check_enforces_is_stated_in_the_schema(where, limit):
+    token, name = where
+    assert limit in SCHEMA["resources"][token]["inputProperties"][name]["description"]

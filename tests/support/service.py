@@ -132,6 +132,7 @@ class RegistryService(ServiceClient):
         if self._process is None:
             return None
         if self._process.poll() is None:
+            self._process.send_signal(signal.SIGCONT)  # a frozen process cannot drain
             self._process.send_signal(signal.SIGTERM)
             try:
                 self._process.wait(timeout=SHUTDOWN_TIMEOUT_S)
@@ -149,6 +150,16 @@ class RegistryService(ServiceClient):
                 self._process.kill()
             self._process.wait()
             self._process = None
+
+    def freeze(self) -> None:
+        """SIGSTOP: the process keeps its port and connections but answers nothing."""
+        assert self._process is not None and self.running
+        self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT after `freeze`: queued requests are served as if nothing happened."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
 
     def restart(self) -> RegistryService:
         self.stop()

@@ -11,7 +11,7 @@ import (
 	"pulumi-cloudraya/sdk/go/cloudraya/internal"
 )
 
-// Ready-to-run commands to log in, build, tag and push an image to a registry (Docker or Podman).
+// Ready-to-run commands to log in, build, tag and push an image to a registry (Docker syntax; Podman takes the same commands), with the service's notes on using them.
 func GetPushCommand(ctx *pulumi.Context, args *GetPushCommandArgs, opts ...pulumi.InvokeOption) (*GetPushCommandResult, error) {
 	opts = internal.PkgInvokeDefaultOpts(opts)
 	var rv GetPushCommandResult
@@ -23,31 +23,37 @@ func GetPushCommand(ctx *pulumi.Context, args *GetPushCommandArgs, opts ...pulum
 }
 
 type GetPushCommandArgs struct {
-	// Registry name.
+	// Registry name: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.
 	Registry string `pulumi:"registry"`
-	// Repository inside the registry, for example `my-app`.
+	// Repository inside the registry, for example `my-app`: path components of lower-case letters and digits, separated by '/', each component may contain '.', '_', '__' or '-' between alphanumerics, at most 200 characters.
 	Repository string `pulumi:"repository"`
-	// Image tag; the service's default when omitted.
+	// Image tag: 1-128 characters: letters, digits, '_', '.', '-', not starting with '.' or '-'. `v1.0.0` when omitted.
 	Tag *string `pulumi:"tag"`
 }
 
 type GetPushCommandResult struct {
-	// Example build command.
-	Build string `pulumi:"build"`
+	// Example command building the image locally.
+	BuildCommand string `pulumi:"buildCommand"`
 	// The four commands in order: login, build, tag, push.
 	Commands []string `pulumi:"commands"`
 	// Full image reference to push (`<endpoint>/<repository>:<tag>`).
 	Image string `pulumi:"image"`
-	// Login command.
-	Login string `pulumi:"login"`
-	// Push command.
-	Push string `pulumi:"push"`
+	// Command logging in to the registry host.
+	LoginCommand string `pulumi:"loginCommand"`
+	// The service's advice on running the commands (Podman, CI logins, plain HTTP).
+	Notes []string `pulumi:"notes"`
+	// Whether the service is served over plain HTTP, so clients must be told to allow it (see `notes`: Docker's `insecure-registries`, Podman's `--tls-verify=false`).
+	PlainHttp bool `pulumi:"plainHttp"`
+	// Command pushing the image.
+	PushCommand string `pulumi:"pushCommand"`
 	// Registry name.
 	Registry string `pulumi:"registry"`
 	// Repository name.
 	Repository string `pulumi:"repository"`
-	// Command tagging the local image with the registry reference.
+	// The image tag used in the commands, for example `v1.0.0`.
 	Tag string `pulumi:"tag"`
+	// Command tagging the local image with the registry reference.
+	TagCommand string `pulumi:"tagCommand"`
 }
 
 func GetPushCommandOutput(ctx *pulumi.Context, args GetPushCommandOutputArgs, opts ...pulumi.InvokeOption) GetPushCommandResultOutput {
@@ -56,11 +62,11 @@ func GetPushCommandOutput(ctx *pulumi.Context, args GetPushCommandOutputArgs, op
 }
 
 type GetPushCommandOutputArgs struct {
-	// Registry name.
+	// Registry name: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.
 	Registry pulumi.StringInput `pulumi:"registry"`
-	// Repository inside the registry, for example `my-app`.
+	// Repository inside the registry, for example `my-app`: path components of lower-case letters and digits, separated by '/', each component may contain '.', '_', '__' or '-' between alphanumerics, at most 200 characters.
 	Repository pulumi.StringInput `pulumi:"repository"`
-	// Image tag; the service's default when omitted.
+	// Image tag: 1-128 characters: letters, digits, '_', '.', '-', not starting with '.' or '-'. `v1.0.0` when omitted.
 	Tag pulumi.StringPtrInput `pulumi:"tag"`
 }
 
@@ -82,9 +88,9 @@ func (o GetPushCommandResultOutput) ToGetPushCommandResultOutputWithContext(ctx 
 	return o
 }
 
-// Example build command.
-func (o GetPushCommandResultOutput) Build() pulumi.StringOutput {
-	return o.ApplyT(func(v GetPushCommandResult) string { return v.Build }).(pulumi.StringOutput)
+// Example command building the image locally.
+func (o GetPushCommandResultOutput) BuildCommand() pulumi.StringOutput {
+	return o.ApplyT(func(v GetPushCommandResult) string { return v.BuildCommand }).(pulumi.StringOutput)
 }
 
 // The four commands in order: login, build, tag, push.
@@ -97,14 +103,24 @@ func (o GetPushCommandResultOutput) Image() pulumi.StringOutput {
 	return o.ApplyT(func(v GetPushCommandResult) string { return v.Image }).(pulumi.StringOutput)
 }
 
-// Login command.
-func (o GetPushCommandResultOutput) Login() pulumi.StringOutput {
-	return o.ApplyT(func(v GetPushCommandResult) string { return v.Login }).(pulumi.StringOutput)
+// Command logging in to the registry host.
+func (o GetPushCommandResultOutput) LoginCommand() pulumi.StringOutput {
+	return o.ApplyT(func(v GetPushCommandResult) string { return v.LoginCommand }).(pulumi.StringOutput)
 }
 
-// Push command.
-func (o GetPushCommandResultOutput) Push() pulumi.StringOutput {
-	return o.ApplyT(func(v GetPushCommandResult) string { return v.Push }).(pulumi.StringOutput)
+// The service's advice on running the commands (Podman, CI logins, plain HTTP).
+func (o GetPushCommandResultOutput) Notes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v GetPushCommandResult) []string { return v.Notes }).(pulumi.StringArrayOutput)
+}
+
+// Whether the service is served over plain HTTP, so clients must be told to allow it (see `notes`: Docker's `insecure-registries`, Podman's `--tls-verify=false`).
+func (o GetPushCommandResultOutput) PlainHttp() pulumi.BoolOutput {
+	return o.ApplyT(func(v GetPushCommandResult) bool { return v.PlainHttp }).(pulumi.BoolOutput)
+}
+
+// Command pushing the image.
+func (o GetPushCommandResultOutput) PushCommand() pulumi.StringOutput {
+	return o.ApplyT(func(v GetPushCommandResult) string { return v.PushCommand }).(pulumi.StringOutput)
 }
 
 // Registry name.
@@ -117,9 +133,14 @@ func (o GetPushCommandResultOutput) Repository() pulumi.StringOutput {
 	return o.ApplyT(func(v GetPushCommandResult) string { return v.Repository }).(pulumi.StringOutput)
 }
 
-// Command tagging the local image with the registry reference.
+// The image tag used in the commands, for example `v1.0.0`.
 func (o GetPushCommandResultOutput) Tag() pulumi.StringOutput {
 	return o.ApplyT(func(v GetPushCommandResult) string { return v.Tag }).(pulumi.StringOutput)
+}
+
+// Command tagging the local image with the registry reference.
+func (o GetPushCommandResultOutput) TagCommand() pulumi.StringOutput {
+	return o.ApplyT(func(v GetPushCommandResult) string { return v.TagCommand }).(pulumi.StringOutput)
 }
 
 func init() {

@@ -23,7 +23,7 @@ func LookupRegistry(ctx *pulumi.Context, args *LookupRegistryArgs, opts ...pulum
 }
 
 type LookupRegistryArgs struct {
-	// Registry name.
+	// Registry name: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.
 	Name string `pulumi:"name"`
 }
 
@@ -54,7 +54,7 @@ func LookupRegistryOutput(ctx *pulumi.Context, args LookupRegistryOutputArgs, op
 }
 
 type LookupRegistryOutputArgs struct {
-	// Registry name.
+	// Registry name: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.
 	Name pulumi.StringInput `pulumi:"name"`
 }
 

@@ -11,7 +11,7 @@ import (
 	"pulumi-cloudraya/sdk/go/cloudraya/internal"
 )
 
-// The provider type for the cloudraya package. Configure it explicitly to manage registries of several services or projects in one program.
+// The provider type for the cloudraya package. Configure it explicitly to manage registries of several services or projects in one program. Its endpoint is the service every registry it manages lives on: changing it for a provider that already manages resources is refused at preview (registries and their images cannot move between services).
 type Provider struct {
 	pulumi.ProviderResourceState
 
@@ -49,17 +49,17 @@ func NewProvider(ctx *pulumi.Context,
 }
 
 type providerArgs struct {
-	// API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set.
+	// API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set. Keep it secret: `pulumi config set --secret cloudraya:apiToken ...`.
 	ApiToken *string `pulumi:"apiToken"`
-	// Base URL of the CloudRaya Container Registry service, for example `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
+	// Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
 	Endpoint *string `pulumi:"endpoint"`
 }
 
 // The set of arguments for constructing a Provider resource.
 type ProviderArgs struct {
-	// API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set.
+	// API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set. Keep it secret: `pulumi config set --secret cloudraya:apiToken ...`.
 	ApiToken pulumi.StringPtrInput
-	// Base URL of the CloudRaya Container Registry service, for example `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
+	// Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
 	Endpoint pulumi.StringPtrInput
 }
 

@@ -81,7 +81,7 @@ func RegistrySettingsExists(ctx *pulumi.Context,
 }
 
 type registrySettingsArgs struct {
-	// Name of the registry to configure. Changing it replaces the settings resource.
+	// Name of the registry to configure: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Changing it replaces this resource.
 	Registry string `pulumi:"registry"`
 	// Scan every image for vulnerabilities when it is pushed.
 	ScanOnPush *bool `pulumi:"scanOnPush"`
@@ -91,7 +91,7 @@ type registrySettingsArgs struct {
 
 // The set of arguments for constructing a RegistrySettings resource.
 type RegistrySettingsArgs struct {
-	// Name of the registry to configure. Changing it replaces the settings resource.
+	// Name of the registry to configure: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Changing it replaces this resource.
 	Registry pulumi.StringInput
 	// Scan every image for vulnerabilities when it is pushed.
 	ScanOnPush pulumi.BoolPtrInput

@@ -19,7 +19,7 @@ Object.defineProperty(exports, "apiToken", {
 });
 
 /**
- * Base URL of the CloudRaya Container Registry service, for example `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
+ * Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
  */
 export declare const endpoint: string | undefined;
 Object.defineProperty(exports, "endpoint", {

@@ -23,22 +23,28 @@ __all__ = [
 
 @pulumi.output_type
 class GetPushCommandResult:
-    def __init__(__self__, build=None, commands=None, image=None, login=None, push=None, registry=None, repository=None, tag=None):
-        if build and not isinstance(build, str):
-            raise TypeError("Expected argument 'build' to be a str")
-        pulumi.set(__self__, "build", build)
+    def __init__(__self__, build_command=None, commands=None, image=None, login_command=None, notes=None, plain_http=None, push_command=None, registry=None, repository=None, tag=None, tag_command=None):
+        if build_command and not isinstance(build_command, str):
+            raise TypeError("Expected argument 'build_command' to be a str")
+        pulumi.set(__self__, "build_command", build_command)
         if commands and not isinstance(commands, list):
             raise TypeError("Expected argument 'commands' to be a list")
         pulumi.set(__self__, "commands", commands)
         if image and not isinstance(image, str):
             raise TypeError("Expected argument 'image' to be a str")
         pulumi.set(__self__, "image", image)
-        if login and not isinstance(login, str):
-            raise TypeError("Expected argument 'login' to be a str")
-        pulumi.set(__self__, "login", login)
-        if push and not isinstance(push, str):
-            raise TypeError("Expected argument 'push' to be a str")
-        pulumi.set(__self__, "push", push)
+        if login_command and not isinstance(login_command, str):
+            raise TypeError("Expected argument 'login_command' to be a str")
+        pulumi.set(__self__, "login_command", login_command)
+        if notes and not isinstance(notes, list):
+            raise TypeError("Expected argument 'notes' to be a list")
+        pulumi.set(__self__, "notes", notes)
+        if plain_http and not isinstance(plain_http, bool):
+            raise TypeError("Expected argument 'plain_http' to be a bool")
+        pulumi.set(__self__, "plain_http", plain_http)
+        if push_command and not isinstance(push_command, str):
+            raise TypeError("Expected argument 'push_command' to be a str")
+        pulumi.set(__self__, "push_command", push_command)
         if registry and not isinstance(registry, str):
             raise TypeError("Expected argument 'registry' to be a str")
         pulumi.set(__self__, "registry", registry)
@@ -48,14 +54,17 @@ class GetPushCommandResult:
         if tag and not isinstance(tag, str):
             raise TypeError("Expected argument 'tag' to be a str")
         pulumi.set(__self__, "tag", tag)
+        if tag_command and not isinstance(tag_command, str):
+            raise TypeError("Expected argument 'tag_command' to be a str")
+        pulumi.set(__self__, "tag_command", tag_command)
 
     @_builtins.property
-    @pulumi.getter
-    def build(self) -> _builtins.str:
+    @pulumi.getter(name="buildCommand")
+    def build_command(self) -> _builtins.str:
         """
-        Example build command.
+        Example command building the image locally.
         """
-        return pulumi.get(self, "build")
+        return pulumi.get(self, "build_command")
 
     @_builtins.property
     @pulumi.getter
@@ -74,20 +83,36 @@ class GetPushCommandResult:
         return pulumi.get(self, "image")
 
     @_builtins.property
-    @pulumi.getter
-    def login(self) -> _builtins.str:
+    @pulumi.getter(name="loginCommand")
+    def login_command(self) -> _builtins.str:
         """
-        Login command.
+        Command logging in to the registry host.
         """
-        return pulumi.get(self, "login")
+        return pulumi.get(self, "login_command")
 
     @_builtins.property
     @pulumi.getter
-    def push(self) -> _builtins.str:
+    def notes(self) -> Sequence[_builtins.str]:
         """
-        Push command.
+        The service's advice on running the commands (Podman, CI logins, plain HTTP).
         """
-        return pulumi.get(self, "push")
+        return pulumi.get(self, "notes")
+
+    @_builtins.property
+    @pulumi.getter(name="plainHttp")
+    def plain_http(self) -> _builtins.bool:
+        """
+        Whether the service is served over plain HTTP, so clients must be told to allow it (see `notes`: Docker's `insecure-registries`, Podman's `--tls-verify=false`).
+        """
+        return pulumi.get(self, "plain_http")
+
+    @_builtins.property
+    @pulumi.getter(name="pushCommand")
+    def push_command(self) -> _builtins.str:
+        """
+        Command pushing the image.
+        """
+        return pulumi.get(self, "push_command")
 
     @_builtins.property
     @pulumi.getter
@@ -109,9 +134,17 @@ class GetPushCommandResult:
     @pulumi.getter
     def tag(self) -> _builtins.str:
         """
-        Command tagging the local image with the registry reference.
+        The image tag used in the commands, for example `v1.0.0`.
         """
         return pulumi.get(self, "tag")
+
+    @_builtins.property
+    @pulumi.getter(name="tagCommand")
+    def tag_command(self) -> _builtins.str:
+        """
+        Command tagging the local image with the registry reference.
+        """
+        return pulumi.get(self, "tag_command")
 
 
 class AwaitableGetPushCommandResult(GetPushCommandResult):
@@ -120,14 +153,17 @@ class AwaitableGetPushCommandResult(GetPushCommandResult):
         if False:
             yield self
         return GetPushCommandResult(
-            build=self.build,
+            build_command=self.build_command,
             commands=self.commands,
             image=self.image,
-            login=self.login,
-            push=self.push,
+            login_command=self.login_command,
+            notes=self.notes,
+            plain_http=self.plain_http,
+            push_command=self.push_command,
             registry=self.registry,
             repository=self.repository,
-            tag=self.tag)
+            tag=self.tag,
+            tag_command=self.tag_command)
 
 
 def get_push_command(registry: Optional[_builtins.str] = None,
@@ -135,11 +171,11 @@ def get_push_command(registry: Optional[_builtins.str] = None,
                      tag: Optional[_builtins.str] = None,
                      opts: Optional[pulumi.InvokeOptions] = None) -> AwaitableGetPushCommandResult:
     """
-    Ready-to-run commands to log in, build, tag and push an image to a registry (Docker or Podman).
+    Ready-to-run commands to log in, build, tag and push an image to a registry (Docker syntax; Podman takes the same commands), with the service's notes on using them.
 
-    :param _builtins.str registry: Registry name.
-    :param _builtins.str repository: Repository inside the registry, for example `my-app`.
-    :param _builtins.str tag: Image tag; the service's default when omitted.
+    :param _builtins.str registry: Registry name: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.
+    :param _builtins.str repository: Repository inside the registry, for example `my-app`: path components of lower-case letters and digits, separated by '/', each component may contain '.', '_', '__' or '-' between alphanumerics, at most 200 characters.
+    :param _builtins.str tag: Image tag: 1-128 characters: letters, digits, '_', '.', '-', not starting with '.' or '-'. `v1.0.0` when omitted.
     """
     __args__ = dict()
     __args__['registry'] = registry
@@ -149,24 +185,27 @@ def get_push_command(registry: Optional[_builtins.str] = None,
     __ret__ = pulumi.runtime.invoke('cloudraya:index:getPushCommand', __args__, opts=opts, typ=GetPushCommandResult).value
 
     return AwaitableGetPushCommandResult(
-        build=pulumi.get(__ret__, 'build'),
+        build_command=pulumi.get(__ret__, 'build_command'),
         commands=pulumi.get(__ret__, 'commands'),
         image=pulumi.get(__ret__, 'image'),
-        login=pulumi.get(__ret__, 'login'),
-        push=pulumi.get(__ret__, 'push'),
+        login_command=pulumi.get(__ret__, 'login_command'),
+        notes=pulumi.get(__ret__, 'notes'),
+        plain_http=pulumi.get(__ret__, 'plain_http'),
+        push_command=pulumi.get(__ret__, 'push_command'),
         registry=pulumi.get(__ret__, 'registry'),
         repository=pulumi.get(__ret__, 'repository'),
-        tag=pulumi.get(__ret__, 'tag'))
+        tag=pulumi.get(__ret__, 'tag'),
+        tag_command=pulumi.get(__ret__, 'tag_command'))
 def get_push_command_output(registry: pulumi.Input[Optional[_builtins.str]] = None,
                             repository: pulumi.Input[Optional[_builtins.str]] = None,
                             tag: pulumi.Input[Optional[Optional[_builtins.str]]] = None,
                             opts: Optional[Union[pulumi.InvokeOptions, pulumi.InvokeOutputOptions]] = None) -> pulumi.Output[GetPushCommandResult]:
     """
-    Ready-to-run commands to log in, build, tag and push an image to a registry (Docker or Podman).
+    Ready-to-run commands to log in, build, tag and push an image to a registry (Docker syntax; Podman takes the same commands), with the service's notes on using them.
 
-    :param _builtins.str registry: Registry name.
-    :param _builtins.str repository: Repository inside the registry, for example `my-app`.
-    :param _builtins.str tag: Image tag; the service's default when omitted.
+    :param _builtins.str registry: Registry name: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.
+    :param _builtins.str repository: Repository inside the registry, for example `my-app`: path components of lower-case letters and digits, separated by '/', each component may contain '.', '_', '__' or '-' between alphanumerics, at most 200 characters.
+    :param _builtins.str tag: Image tag: 1-128 characters: letters, digits, '_', '.', '-', not starting with '.' or '-'. `v1.0.0` when omitted.
     """
     __args__ = dict()
     __args__['registry'] = registry
@@ -175,11 +214,14 @@ def get_push_command_output(registry: pulumi.Input[Optional[_builtins.str]] = No
     opts = pulumi.InvokeOutputOptions.merge(_utilities.get_invoke_opts_defaults(), opts)
     __ret__ = pulumi.runtime.invoke_output('cloudraya:index:getPushCommand', __args__, opts=opts, typ=GetPushCommandResult)
     return __ret__.apply(lambda __response__: GetPushCommandResult(
-        build=pulumi.get(__response__, 'build'),
+        build_command=pulumi.get(__response__, 'build_command'),
         commands=pulumi.get(__response__, 'commands'),
         image=pulumi.get(__response__, 'image'),
-        login=pulumi.get(__response__, 'login'),
-        push=pulumi.get(__response__, 'push'),
+        login_command=pulumi.get(__response__, 'login_command'),
+        notes=pulumi.get(__response__, 'notes'),
+        plain_http=pulumi.get(__response__, 'plain_http'),
+        push_command=pulumi.get(__response__, 'push_command'),
         registry=pulumi.get(__response__, 'registry'),
         repository=pulumi.get(__response__, 'repository'),
-        tag=pulumi.get(__response__, 'tag')))
+        tag=pulumi.get(__response__, 'tag'),
+        tag_command=pulumi.get(__response__, 'tag_command')))

@@ -147,7 +147,7 @@ def get_registry(name: Optional[_builtins.str] = None,
     """
     Look up an existing registry by name.
 
-    :param _builtins.str name: Registry name.
+    :param _builtins.str name: Registry name: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.
     """
     __args__ = dict()
     __args__['name'] = name
@@ -169,7 +169,7 @@ def get_registry_output(name: pulumi.Input[Optional[_builtins.str]] = None,
     """
     Look up an existing registry by name.
 
-    :param _builtins.str name: Registry name.
+    :param _builtins.str name: Registry name: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.
     """
     __args__ = dict()
     __args__['name'] = name

@@ -24,8 +24,8 @@ class ProviderArgs:
         """
         The set of arguments for constructing a Provider resource.
 
-        :param pulumi.Input[_builtins.str] api_token: API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set.
-        :param pulumi.Input[_builtins.str] endpoint: Base URL of the CloudRaya Container Registry service, for example `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
+        :param pulumi.Input[_builtins.str] api_token: API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set. Keep it secret: `pulumi config set --secret cloudraya:apiToken ...`.
+        :param pulumi.Input[_builtins.str] endpoint: Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
         """
         if api_token is None:
             api_token = _utilities.get_env('CLOUDRAYA_API_TOKEN')
@@ -40,7 +40,7 @@ class ProviderArgs:
     @pulumi.getter(name="apiToken")
     def api_token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set.
+        API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set. Keep it secret: `pulumi config set --secret cloudraya:apiToken ...`.
         """
         return pulumi.get(self, "api_token")
 
@@ -52,7 +52,7 @@ class ProviderArgs:
     @pulumi.getter
     def endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Base URL of the CloudRaya Container Registry service, for example `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
+        Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
         """
         return pulumi.get(self, "endpoint")
 
@@ -71,12 +71,12 @@ class Provider(pulumi.ProviderResource):
                  endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        The provider type for the cloudraya package. Configure it explicitly to manage registries of several services or projects in one program.
+        The provider type for the cloudraya package. Configure it explicitly to manage registries of several services or projects in one program. Its endpoint is the service every registry it manages lives on: changing it for a provider that already manages resources is refused at preview (registries and their images cannot move between services).
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] api_token: API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set.
-        :param pulumi.Input[_builtins.str] endpoint: Base URL of the CloudRaya Container Registry service, for example `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
+        :param pulumi.Input[_builtins.str] api_token: API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set. Keep it secret: `pulumi config set --secret cloudraya:apiToken ...`.
+        :param pulumi.Input[_builtins.str] endpoint: Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
         """
         ...
     @overload
@@ -85,7 +85,7 @@ class Provider(pulumi.ProviderResource):
                  args: Optional[ProviderArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        The provider type for the cloudraya package. Configure it explicitly to manage registries of several services or projects in one program.
+        The provider type for the cloudraya package. Configure it explicitly to manage registries of several services or projects in one program. Its endpoint is the service every registry it manages lives on: changing it for a provider that already manages resources is refused at preview (registries and their images cannot move between services).
 
         :param str resource_name: The name of the resource.
         :param ProviderArgs args: The arguments to use to populate this resource's properties.

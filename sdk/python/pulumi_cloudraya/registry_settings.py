@@ -25,7 +25,7 @@ class RegistrySettingsArgs:
         """
         The set of arguments for constructing a RegistrySettings resource.
 
-        :param pulumi.Input[_builtins.str] registry: Name of the registry to configure. Changing it replaces the settings resource.
+        :param pulumi.Input[_builtins.str] registry: Name of the registry to configure: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Changing it replaces this resource.
         :param pulumi.Input[_builtins.bool] scan_on_push: Scan every image for vulnerabilities when it is pushed.
         :param pulumi.Input[_builtins.bool] tag_immutability: Prevent overwriting an existing image tag with a different image. Recommended for staging and production.
         """
@@ -43,7 +43,7 @@ class RegistrySettingsArgs:
     @pulumi.getter
     def registry(self) -> pulumi.Input[_builtins.str]:
         """
-        Name of the registry to configure. Changing it replaces the settings resource.
+        Name of the registry to configure: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Changing it replaces this resource.
         """
         return pulumi.get(self, "registry")
 
@@ -93,7 +93,7 @@ class RegistrySettings(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] registry: Name of the registry to configure. Changing it replaces the settings resource.
+        :param pulumi.Input[_builtins.str] registry: Name of the registry to configure: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Changing it replaces this resource.
         :param pulumi.Input[_builtins.bool] scan_on_push: Scan every image for vulnerabilities when it is pushed.
         :param pulumi.Input[_builtins.bool] tag_immutability: Prevent overwriting an existing image tag with a different image. Recommended for staging and production.
         """

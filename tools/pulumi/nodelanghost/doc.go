@@ -17,8 +17,9 @@
 //   - pulumi-language-go: GeneratePackage only (pkg/v3/codegen/go), for
 //     `pulumi package gen-sdk --language go`; it cannot run Go programs and says so.
 //
-// Both also answer Handshake, GetPluginInfo, GetRequiredPackages/Plugins (none:
-// providers are loaded on demand), GetProgramDependencies, InstallDependencies
+// Both also answer Handshake, GetPluginInfo, GetRequiredPackages (the provider SDKs in
+// the program's node_modules, by the "pulumi" block of their package.json),
+// GetRequiredPlugins (none), GetProgramDependencies, InstallDependencies
 // (dependencies are installed with npm by the user, see
 // examples/environments-typescript) and About. Everything else answers
 // Unimplemented, which the CLI reports as such.

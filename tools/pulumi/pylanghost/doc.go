@@ -13,9 +13,12 @@
 //     project's `virtualenv` runtime option, else $PULUMI_PYTHON_CMD, else python3.
 //   - GeneratePackage: `pulumi package gen-sdk --language python` through
 //     Pulumi's Python code generator (pkg/v3/codegen/python).
-//   - Handshake, GetPluginInfo, GetRequiredPackages/Plugins (none: providers are
-//     loaded on demand), GetProgramDependencies, About, InstallDependencies
-//     (the environment is managed by the project's Makefile, so nothing to do).
+//   - GetRequiredPackages: the provider SDKs installed in the program's interpreter
+//     (each `pulumi_*` package's pulumi-plugin.json), so `pulumi about` shows their
+//     versions however the plugins are installed.
+//   - Handshake, GetPluginInfo, GetRequiredPlugins (none: GetRequiredPackages
+//     answers), GetProgramDependencies, About, InstallDependencies (the environment
+//     is managed by the project's Makefile, so nothing to do).
 //
 // Everything else answers Unimplemented, which the CLI reports as such.
 package main

@@ -24,7 +24,7 @@ func GetApiToken(ctx *pulumi.Context) string {
 	return value
 }
 
-// Base URL of the CloudRaya Container Registry service, for example `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
+// Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
 func GetEndpoint(ctx *pulumi.Context) string {
 	v, err := config.Try(ctx, "cloudraya:endpoint")
 	if err == nil {

@@ -21,6 +21,6 @@ API token of the project whose registries Pulumi manages. Read from the environm
 
 endpoint: Optional[str]
 """
-Base URL of the CloudRaya Container Registry service, for example `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
+Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
 """
 

@@ -31,18 +31,12 @@ func (b *Base) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.Plugin
 	return &pulumirpc.PluginInfo{Version: version.Version}, nil
 }
 
-// GetRequiredPlugins declares nothing: providers are resolved on demand when the program
-// registers resources.
+// GetRequiredPlugins declares nothing: hosts report packages (GetRequiredPackages), which
+// newer engines ask for instead.
 func (b *Base) GetRequiredPlugins(
 	context.Context, *pulumirpc.GetRequiredPluginsRequest,
 ) (*pulumirpc.GetRequiredPluginsResponse, error) {
 	return &pulumirpc.GetRequiredPluginsResponse{}, nil
-}
-
-func (b *Base) GetRequiredPackages(
-	context.Context, *pulumirpc.GetRequiredPackagesRequest,
-) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	return &pulumirpc.GetRequiredPackagesResponse{}, nil
 }
 
 func (b *Base) GetProgramDependencies(
