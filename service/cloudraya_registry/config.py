@@ -23,6 +23,7 @@ class ConfigError(ValueError):
 class ServiceConfig:
     data_dir: Path
     database_url: str | None = None
+    storage_url: str | None = None  # --storage-url; None: file:// the data directory
     public_url: str = "http://127.0.0.1:5000"
     bootstrap_token: str | None = None  # CLOUDRAYA_BOOTSTRAP_TOKEN
     gc_grace_seconds: float | None = None  # CLOUDRAYA_GC_GRACE_SECONDS (both grace periods)
@@ -41,6 +42,7 @@ def from_args(
     return ServiceConfig(
         data_dir=Path(args.data_dir),
         database_url=getattr(args, "database_url", None),
+        storage_url=getattr(args, "storage_url", None),
         public_url=(public_url or "http://127.0.0.1:5000").rstrip("/"),
         bootstrap_token=(environ.get("CLOUDRAYA_BOOTSTRAP_TOKEN") or "").strip() or None,
         gc_grace_seconds=_optional_seconds(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -207,3 +208,38 @@ class AuditEvent(Base):
     source_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     outcome: Mapped[str] = mapped_column(String(16))  # "success" | "failure"
     details: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class ServiceSecret(Base):
+    """A secret every replica must share (the data-plane token signing key), created once."""
+
+    __tablename__ = "service_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LoginFailure(Base):
+    """A failed password login, counted per (source address, username) by the throttle."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key", "source_ip", "username", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_ip: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(255))
+    failed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class UiSession(Base):
+    """A signed-in dashboard session. Keyed by the SHA-256 of its id (the cookie holds the id);
+    it keeps the SHA-256 of the API token, never the token."""
+
+    __tablename__ = "ui_sessions"
+
+    id_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    flash: Mapped[list | None] = mapped_column(JSON, nullable=True)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from cloudraya_registry.db.locks import UploadLocks
 from cloudraya_registry.domain.changes import run_follow_ups
 from cloudraya_registry.domain.errors import DomainError
 from cloudraya_registry.executors import in_thread
@@ -25,7 +26,6 @@ from cloudraya_registry.oci.errors import API_VERSION_HEADER, OciError, error_re
 from cloudraya_registry.oci.names import parse_repository_name
 from cloudraya_registry.oci.routes import ROUTES
 from cloudraya_registry.oci.throttle import FailureThrottle
-from cloudraya_registry.oci.uploads import UploadLocks
 from cloudraya_registry.state import ServiceState
 from cloudraya_registry.storage import UploadMissingError
 
@@ -50,7 +50,9 @@ class DataPlane:
     def __init__(self, state: ServiceState) -> None:
         self.state = state
         self.services = DataPlaneServices(
-            auth=Authenticator(state), throttle=FailureThrottle(), upload_locks=UploadLocks()
+            auth=Authenticator(state),
+            throttle=FailureThrottle(state.db),
+            upload_locks=UploadLocks(state.db),
         )
 
     def install(self, app: fastapi.FastAPI) -> None:
