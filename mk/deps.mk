@@ -3,7 +3,9 @@
 # skopeo/podman (+crun, conmon, containers-common for root builds with
 # --storage-driver vfs), postgresql (server binaries for throwaway test servers),
 # debootstrap (real Debian root filesystems), wrk (load tests), chromium (UI
-# tests through Playwright), curl (the demo's health poll).
+# tests through Playwright), curl (the demo's health poll), haproxy (the load balancer in
+# front of several replicas: tests, make demo-ha, benchmarks), iproute2 (ss: which replica
+# is receiving a push).
 #
 # `make deps` asks dpkg which of DEB_PACKAGES are absent and only then runs
 # `apt-get update` and `apt-get install`. CI runs as root; elsewhere sudo is
@@ -19,6 +21,8 @@ DEB_PACKAGES += \
 	debootstrap \
 	chromium \
 	wrk \
+	haproxy \
+	iproute2 \
 	python3-venv \
 	git \
 	curl \
