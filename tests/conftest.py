@@ -79,7 +79,7 @@ def deployment(request: pytest.FixtureRequest) -> ServiceClient:
     """The service as one embedded process (SQLite, local disk), or as two replicas on
     PostgreSQL and S3 behind a load balancer: suites that take this run on both."""
     if request.param == "embedded":
-        return request.getfixturevalue("service")
+        return request.getfixturevalue("service_factory")()
     return request.getfixturevalue("replicas")
 
 
