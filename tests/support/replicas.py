@@ -133,6 +133,12 @@ class ReplicaSet(ServiceClient):
         self.balancer.start()
         return self
 
+    def restart(self) -> ReplicaSet:
+        """A rolling restart: one replica after the other, the balancer stays up."""
+        for replica in self.replicas:
+            replica.restart()
+        return self
+
     def stop(self) -> None:
         self.balancer.stop()
         for replica in self.replicas:

@@ -3,9 +3,11 @@
 A writer is an S3 multipart upload. Parts are sent as soon as ``PART_BYTES`` have arrived;
 what is left over at ``close()`` (less than a part, since every part but the last must be at
 least 5 MiB) goes to a small *tail* object. The session - multipart upload id, parts sent,
-tail - is a JSON object beside the file (``<path>.session``), written last, so another
-process resumes exactly where ``close()`` left off and an aborted append is simply not
-recorded. ``commit()`` sends the tail as the last part and completes the upload.
+tail - is a JSON object beside the file (``<path>.session``), so another process resumes
+exactly where ``close()`` left off. Each part sent is recorded at once (a crash mid-body
+keeps the parts that arrived, as a file on disk keeps its bytes); ``abort()`` puts back the
+session the writer started from. ``commit()`` sends the tail as the last part and completes
+the upload.
 
 Configured like every AWS tool: ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
 ``AWS_ENDPOINT_URL`` (any S3-compatible server) and ``AWS_REGION`` (default ``us-east-1``).
@@ -114,6 +116,7 @@ class S3Writer:
         self._recorded = _Session(**asdict(self._session))
         self.size = self._session.size
         self._new_tail: str | None = None
+        self._checkpointed = False
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self._buffer += data
@@ -132,6 +135,15 @@ class S3Writer:
             Body=body,
         )
         self._session.parts.append([number, sent["ETag"], len(body)])
+        # Checkpoint: the parts so far, without the tail (its bytes went into this part).
+        checkpoint = _Session(
+            self._session.upload_id,
+            self._session.parts,
+            None,
+            sum(p[2] for p in self._session.parts),
+        )
+        self._driver._save_session(self._path, checkpoint)
+        self._checkpointed = True
 
     def close(self) -> None:
         old_tail = self._recorded.tail
@@ -152,6 +164,8 @@ class S3Writer:
         # numbers and completion lists only recorded parts.
         if self._new_tail is not None and self._new_tail != self._recorded.tail:
             self._driver._delete_keys([self._key + self._new_tail])
+        if self._checkpointed:
+            self._driver._save_session(self._path, self._recorded)
         self._session = self._recorded
         self.size = self._recorded.size
         self._buffer.clear()
