@@ -30,6 +30,7 @@ from tests.service.oci_helpers import (
     sha256,
 )
 from tests.support.images import OCI_LAYER_GZIP, SKOPEO_POLICY, OciLayout
+from tests.support.objectstore import s3_environ
 from tests.support.paths import require_tool, search_path
 from tests.support.replicas import ReplicaSet
 
@@ -355,3 +356,30 @@ def test_kill_9_of_a_replica_mid_push_the_retry_finishes_through_the_balancer(
     leftovers = [key for key in replicas.stored_keys() if not key.startswith("sha256/")]
     assert leftovers == []
     assert replicas.open_multipart_uploads() == []
+
+
+# -- start-up against unusable storage ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("bucket", "credentials", "expected"),
+    [
+        ("no-such-bucket", None, "bucket 'no-such-bucket' does not exist"),
+        (None, ("weed-test", "not-the-secret"), "refused the credentials"),
+    ],
+)
+def test_unusable_storage_stops_start_up_with_one_line(
+    seaweed, tmp_path: Path, bucket: str | None, credentials: tuple[str, str] | None, expected: str
+) -> None:
+    env = {**os.environ, "PATH": search_path(), **s3_environ(seaweed)}
+    if credentials is not None:
+        env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = credentials
+    url = f"s3://{bucket or seaweed.bucket}/x"
+    done = subprocess.run(
+        [require_tool("cloudraya-registry"), "serve", "--port", "0", "--data-dir",
+         str(tmp_path / "data"), "--storage-url", url],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    problem = [line for line in done.stderr.splitlines() if line.startswith("cloudraya-registry")]
+    assert len(problem) == 1 and expected in problem[0], done.stderr
+    assert "Traceback" not in done.stderr
+    assert env["AWS_SECRET_ACCESS_KEY"] not in done.stderr + done.stdout

@@ -85,6 +85,10 @@ class LoadBalancer:
             time.sleep(0.1)
         raise AssertionError("haproxy did not answer /healthz in time")
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
     def stop(self) -> None:
         terminate(self._process)
         self._process = None
@@ -102,13 +106,19 @@ class ReplicaSet(ServiceClient):
         weed: SeaweedS3,
         count: int = 2,
         env: dict[str, str] | None = None,
+        port: int | None = None,
+        token: str | None = None,
     ) -> None:
         self.work_dir = Path(work_dir)
         self.storage_url = fresh_s3_url(weed)
         self.weed = weed
-        self.balancer_port = free_port()
+        self.balancer_port = port or free_port()
         super().__init__(
-            self.work_dir / "lb", database_url=database_url, port=self.balancer_port, env=env
+            self.work_dir / "lb",
+            database_url=database_url,
+            port=self.balancer_port,
+            env=env,
+            token=token,
         )
         environ = {**s3_environ(weed), **(env or {})}
         self.replicas = [
@@ -132,6 +142,11 @@ class ReplicaSet(ServiceClient):
             replica.wait_until_healthy()
         self.balancer.start()
         return self
+
+    def pids(self) -> list[int]:
+        """The replicas' and the balancer's processes."""
+        pids = [replica.pid for replica in self.replicas]
+        return [pid for pid in [*pids, self.balancer.pid] if pid is not None]
 
     def restart(self) -> ReplicaSet:
         """A rolling restart: one replica after the other, the balancer stays up."""
