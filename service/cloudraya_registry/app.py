@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
@@ -34,9 +36,18 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
+# Blocking work (database, blob storage) runs on the loop's default executor. Most of a worker's
+# time is spent waiting for PostgreSQL or S3 answers, not on the CPU, so the pool is larger
+# than the cores: asyncio's default (cores + 4) made a replica wait for threads, not work.
+WORKER_THREADS = 32
+
+
 @asynccontextmanager
 async def _background_work(app: FastAPI) -> AsyncIterator[None]:
-    """The scan pool and housekeeping run exactly as long as the app serves."""
+    """The worker threads, scan pool and housekeeping run exactly as long as the app serves."""
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="worker")
+    )
     state: ServiceState = app.state.service
     state.scan_pool = ScanPool(state)
     state.housekeeping = Housekeeping(state)

@@ -32,6 +32,7 @@ defaults
     timeout connect 5s
     timeout client 600s
     timeout server 600s
+    timeout check 5s
     retries 2
     option redispatch
 frontend registry
@@ -40,7 +41,8 @@ frontend registry
 backend replicas
     balance roundrobin
     option httpchk GET /healthz
-    default-server inter 500ms fall 2 rise 1
+    # A refused connection (a dead replica) fails a check at once; a busy one answers late.
+    default-server inter 1s fall 2 rise 1
 {servers}
 """
 

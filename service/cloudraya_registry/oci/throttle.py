@@ -2,7 +2,9 @@
 
 Counted per (source address, username) in a sliding window, in the database, so every replica
 behind a load balancer sees the same count. While a key is throttled even the right password
-gets 429 TOOMANYREQUESTS, so guessing cannot go on.
+gets 429 TOOMANYREQUESTS, so guessing cannot go on. Only password logins count: a request
+without a username (a bearer token, no credentials, unreadable Basic credentials) guesses no
+password and costs the database nothing here.
 """
 
 from __future__ import annotations
@@ -34,8 +36,11 @@ class FailureThrottle:
         self.max_failures = max_failures
         self.window = dt.timedelta(seconds=window_seconds)
 
-    def check(self, source_ip: str | None, username: str | None) -> None:
-        """Raise TOOMANYREQUESTS while the key has used up its failures in the window."""
+    def check(self, source_ip: str | None, username: str | None) -> int:
+        """Raise TOOMANYREQUESTS while the key has used up its failures in the window;
+        otherwise return how many failures it has in the window (for :meth:`succeeded`)."""
+        if username is None:
+            return 0
         ip, user = _key(source_ip, username)
         now = utcnow()
         with self.db.read() as session:
@@ -50,7 +55,7 @@ class FailureThrottle:
                 .limit(self.max_failures)
             ).all()
         if len(recent) < self.max_failures:
-            return
+            return len(recent)
         oldest = as_utc(recent[-1])
         retry_after = max(int((oldest + self.window - now).total_seconds()) + 1, 1)
         raise OciError(
@@ -61,6 +66,8 @@ class FailureThrottle:
         )
 
     def failed(self, source_ip: str | None, username: str | None) -> None:
+        if username is None:
+            return
         ip, user = _key(source_ip, username)
         now = utcnow()
         with self.db.write() as session:
@@ -74,11 +81,12 @@ class FailureThrottle:
             )
             session.add(LoginFailure(source_ip=ip, username=user, failed_at=now))
 
-    def succeeded(self, source_ip: str | None, username: str | None) -> None:
+    def succeeded(self, source_ip: str | None, username: str | None, recent: int) -> None:
+        """Forget the key's failures after a good password; ``recent`` is what ``check`` saw
+        (zero, the usual case, costs nothing)."""
+        if username is None or recent == 0:
+            return
         ip, user = _key(source_ip, username)
         mine = (LoginFailure.source_ip == ip, LoginFailure.username == user)
-        with self.db.read() as session:  # the usual case: nothing to forget, no write
-            if session.scalar(select(LoginFailure.id).where(*mine).limit(1)) is None:
-                return
         with self.db.write() as session:
             session.execute(delete(LoginFailure).where(*mine))

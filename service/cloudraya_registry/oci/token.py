@@ -37,14 +37,14 @@ def _login(
     source_ip: str | None,
 ) -> RegistryInfo:
     failure: FailedCredential | None = None
-    services.throttle.check(source_ip, username)
+    recent_failures = services.throttle.check(source_ip, username)
     with state.db.read() as session:
         try:
             registry = services.auth.check_password(session, username, password)
         except FailedCredential as error:
             failure = error
         else:
-            services.throttle.succeeded(source_ip, username)
+            services.throttle.succeeded(source_ip, username, recent_failures)
             return registry
     services.throttle.failed(source_ip, username)
     with state.db.write() as session:

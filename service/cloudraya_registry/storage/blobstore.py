@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ SUPPORTED_ALGORITHMS = ("sha256", "sha512")
 UPLOADS_DIR = "_uploads"
 _RUNNING_ALGORITHM = "sha256"
 _READ_CHUNK = 4 * 1024 * 1024
+SMALL_CACHE_BYTES = 32 * 1024 * 1024  # manifests kept in memory (a few thousand)
 
 
 class DigestMismatchError(Exception):
@@ -54,6 +56,41 @@ class StoredObject:
     key: str  # digest for blobs, upload id for uploads
     size: int
     modified: float
+
+
+class _SmallContentCache:
+    """Least recently used small contents (manifests) by digest, at most ``limit`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._size = 0
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> bytes | None:
+        with self._lock:
+            data = self._items.get(digest)
+            if data is not None:
+                self._items.move_to_end(digest)
+            return data
+
+    def put(self, digest: str, data: bytes) -> None:
+        if len(data) > self._limit // 16:
+            return
+        with self._lock:
+            if digest in self._items:
+                return
+            self._items[digest] = data
+            self._size += len(data)
+            while self._size > self._limit:
+                _, evicted = self._items.popitem(last=False)
+                self._size -= len(evicted)
+
+    def drop(self, digest: str) -> None:
+        with self._lock:
+            data = self._items.pop(digest, None)
+            if data is not None:
+                self._size -= len(data)
 
 
 @dataclass
@@ -94,6 +131,7 @@ class BlobStore:
 
     def __init__(self, driver: StorageDriver) -> None:
         self.driver = driver
+        self._small = _SmallContentCache(SMALL_CACHE_BYTES)
         self._hashes: dict[str, _RunningHash] = {}
         self._hashes_lock = threading.Lock()
 
@@ -143,11 +181,20 @@ class BlobStore:
             return None
 
     def read_bytes(self, digest: str, max_size: int) -> bytes | None:
-        """The whole blob when it is at most ``max_size`` bytes (manifests); None when absent."""
+        """The whole blob when it is at most ``max_size`` bytes (manifests); None when absent.
+
+        Content is immutable under its digest, so small results are kept in memory: a manifest
+        pulled again is not fetched from the storage again (an object store round trip).
+        """
+        cached = self._small.get(digest)
+        if cached is not None and len(cached) <= max_size:
+            return cached
         try:
-            return self.driver.get_content(self.blob_path(digest), max_size)
+            data = self.driver.get_content(self.blob_path(digest), max_size)
         except PathNotFound:
             return None
+        self._small.put(digest, data)
+        return data
 
     def put_bytes(self, digest: str, data: bytes) -> None:
         """Store small content (a manifest) after checking it hashes to ``digest``."""
@@ -159,6 +206,7 @@ class BlobStore:
 
     def delete(self, digest: str) -> bool:
         """Remove a blob's bytes; True when something was removed."""
+        self._small.drop(digest)
         return self.driver.delete(self.blob_path(digest))
 
     def iter_blobs(self) -> Iterator[StoredObject]:

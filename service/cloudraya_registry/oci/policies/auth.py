@@ -82,7 +82,7 @@ def _authorise_sync(
     failure: FailedCredential | None = None
     caller: Caller | None = None
     username = basic_username(authorization)
-    throttle.check(source_ip, username)
+    recent_failures = throttle.check(source_ip, username)
     with state.db.read() as session:
         try:
             caller = auth.identify(session, authorization)
@@ -102,7 +102,7 @@ def _authorise_sync(
             headers=auth.challenge(scope, "invalid_token" if failure.method == "bearer" else None),
         )
     if caller is not None and caller.method == "basic":
-        throttle.succeeded(source_ip, username)
+        throttle.succeeded(source_ip, username, recent_failures)
     if caller is None:
         raise OciError(
             "UNAUTHORIZED",
