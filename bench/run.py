@@ -24,7 +24,7 @@ from bench.images import run_image_bench
 from bench.manifests import profile_manifests, run_manifest_bench
 from bench.provider import run_provider_bench
 from bench.results import Results, Row
-from bench.scale import run_replica_bench, run_s3_bench
+from bench.scale import run_digest_check_bench, run_replica_bench, run_s3_bench
 from bench.scanning import run_scan_bench
 from bench.servers import BCRYPT_ROUNDS, OurServer, ReferenceRegistry
 
@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             _part(results, "data plane", lambda: run_data_plane(cfg, work, results))
         if "scale" in parts:
             _part(results, "S3 storage", lambda: run_s3_bench(cfg, work, results))
+            _part(results, "digest checks", lambda: run_digest_check_bench(cfg, work, results))
             _part(results, "replicas", lambda: run_replica_bench(cfg, work, results))
         if "provider" in parts:
             _part(results, "provider", lambda: run_provider_bench(cfg, work, results))

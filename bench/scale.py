@@ -11,7 +11,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import time
 from pathlib import Path
+
+from cloudraya_registry.storage import BlobStore, open_driver
 
 from bench.blobs import run_blob_bench
 from bench.config import GIB, MIB, BenchConfig
@@ -27,7 +31,7 @@ from bench.servers import (
     bench_password,
 )
 from bench.stats import median
-from tests.support.objectstore import s3_environ
+from tests.support.objectstore import fresh_s3_url, s3_environ
 from tests.support.postgres import PostgresServer
 from tests.support.replicas import LoadBalancer, ReplicaSet
 from tests.support.seaweedfs import SeaweedS3
@@ -75,6 +79,47 @@ def run_s3_bench(cfg: BenchConfig, work: Path, results: Results) -> None:
         reference.stop()
         weed.stop()
         postgres.stop()
+
+
+def run_digest_check_bench(cfg: BenchConfig, work: Path, results: Results) -> None:
+    """What closing an upload on another replica costs: its digest is checked by reading the
+    stored bytes back (no running hash there), against the replica that received them."""
+    size = 8 * MIB if cfg.quick else 256 * MIB
+    weed = SeaweedS3(work / "digest-weed", bucket="bench").start()
+    try:
+        url, environ = fresh_s3_url(weed), s3_environ(weed)
+        block = os.urandom(4 * MIB)
+        figures: dict[str, tuple[float, float]] = {}
+        for index, where in enumerate(("same replica", "another replica")):
+            upload = f"bench-digest-upload-{index:04d}"
+            receiver = BlobStore(open_driver(url, environ))
+            receiver.create_upload(upload)
+            writer = receiver.open_upload(upload)
+            for _ in range(size // len(block)):
+                writer.write(block)
+            writer.close()
+            closer = receiver if where == "same replica" else BlobStore(open_driver(url, environ))
+            wall, cpu = time.perf_counter(), time.process_time()
+            closer.seal_upload(upload, "sha256")
+            figures[where] = (time.perf_counter() - wall, time.process_time() - cpu)
+            closer.delete_upload(upload)
+        same, other = figures["same replica"], figures["another replica"]
+        results.add(
+            Row(
+                S3_PART,
+                f"S3 upload close, {size // MIB} MiB, on another replica vs the same",
+                "s",
+                round(other[0], 3),
+                round(same[0], 3),
+                peer_label="same replica",
+                better="lower",
+                note=f"CPU {other[1]:.2f} s vs {same[1]:.2f} s; the other replica reads the "
+                f"bytes back at {size / other[0] / 1e6:.0f} MB/s to check the digest",
+                extra={"cpu_s": {"another replica": other[1], "same replica": same[1]}},
+            )
+        ).ratio_basis = "another replica / same replica"
+    finally:
+        weed.stop()
 
 
 def _endpoint(label: str, url: str, pid: int, password: str, log: Path) -> Endpoint:

@@ -49,6 +49,7 @@ def expected_rows() -> set[str]:
         rows.add(f"S3 server CPU time per GB moved, {size} blobs")
     rows.add(f"S3 server peak RSS, {SIZES[-1]} over {SIZES[0]} blobs")
     rows |= {f"manifest GET c={c}, two replicas vs one" for c in (16, 64)}
+    rows.add("S3 upload close, 8 MiB, on another replica vs the same")
     return rows
 
 

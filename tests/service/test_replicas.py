@@ -124,10 +124,12 @@ def test_an_upload_continues_on_any_replica_in_any_order(
         assert patched.headers["Range"] == f"0-{end - 1}"
     status = clients[order[3]].http.get(location)
     assert status.headers["Range"] == f"0-{cuts[-1] - 1}"
+    started = time.perf_counter()
     done = clients[order[4]].http.put(
         location, params={"digest": sha256(data)}, content=data[cuts[-1] :]
     )
     assert done.status_code == 201, done.text
+    print(f"figures: order {order}: closing PUT took {time.perf_counter() - started:.2f} s")
     with OciClient(replicas, "dev-registry") as through_balancer:
         pulled = through_balancer.get_blob(REPO, sha256(data))
     assert pulled.status_code == 200 and sha256(pulled.content) == sha256(data)
@@ -274,6 +276,7 @@ def test_gc_racing_pushes_never_leaves_a_manifest_without_its_blobs(
             assert pulled.status_code == 200, f"round {round_number}: blob lost"
             assert sha256(pulled.content) == sha256(blob)
     assert accepted >= 1
+    print(f"figures: GC raced 6 pushes: {accepted} accepted, {6 - accepted} refused and retried")
 
 
 # -- a replica dies -----------------------------------------------------------------------------
@@ -314,7 +317,9 @@ def test_kill_9_of_a_replica_mid_push_the_retry_finishes_through_the_balancer(
                     victim = replica
                     break
         assert victim is not None, "no replica was receiving the large layer"
+        killed_after = _bytes_received(victim.port)
         victim.kill()
+        started = time.perf_counter()
         output, _ = push.communicate(timeout=600)
         if push.returncode != 0:
             # skopeo 1.9 (Debian bookworm) does not retry a broken pipe by itself: the retry
@@ -324,6 +329,11 @@ def test_kill_9_of_a_replica_mid_push_the_retry_finishes_through_the_balancer(
                 push_command, capture_output=True, text=True, timeout=600, check=False
             )
             assert retried.returncode == 0, retried.stdout + retried.stderr
+        print(
+            f"figures: killed the receiving replica after {killed_after / MiB:.0f} MiB of "
+            f"160 MiB; push finished {time.perf_counter() - started:.1f} s after the kill "
+            f"(skopeo exit {push.returncode} before the retry)"
+        )
     finally:
         if push.poll() is None:
             push.kill()

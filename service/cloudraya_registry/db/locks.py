@@ -17,8 +17,9 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from enum import IntEnum
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from cloudraya_registry.db.session import Database
 
@@ -123,12 +124,15 @@ class UploadLocks:
     """One request at a time per upload session, across every replica of a database.
 
     Waiting polls with a short sleep on the event loop (never a blocked worker thread), so a
-    queue of waiting requests cannot starve the one that holds the lock.
+    queue of waiting requests cannot starve the one that holds the lock. Each held lock has a
+    connection of its own, outside the service's pool (a slow upload must not use up the
+    connections every other request needs).
     """
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._local: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._engine = None if db.is_sqlite else create_engine(db.url, poolclass=NullPool)
 
     @asynccontextmanager
     async def hold(self, upload_id: str) -> AsyncIterator[None]:
@@ -151,7 +155,8 @@ class UploadLocks:
             await loop.run_in_executor(None, self._release, connection, params)
 
     def _try_acquire(self, upload_id: str):
-        connection = self.db.engine.connect()
+        assert self._engine is not None
+        connection = self._engine.connect()
         params = {"key": int(LockKey.UPLOAD), "obj": object_id(upload_id)}
         try:
             taken = connection.scalar(text("SELECT pg_try_advisory_lock(:key, :obj)"), params)

@@ -28,7 +28,8 @@ class Database:
             )
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            # Up to 40 connections: one per worker thread (app.WORKER_THREADS) and some spare.
+            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.Lock() if self.is_sqlite else None
 

@@ -267,11 +267,22 @@ class BlobStore:
         return f"{algorithm}:{hasher.hexdigest()}"
 
     def promote_upload(self, upload_id: str, digest: str) -> None:
-        """Move a sealed upload into place as blob ``digest`` (replaces equal content)."""
-        try:
-            self.driver.move(self._upload_data(upload_id), self.blob_path(digest))
-        except PathNotFound:
-            raise UploadMissingError(upload_id) from None
+        """Move a sealed upload into place as blob ``digest``.
+
+        Content is addressed by digest, so when the blob is stored already (same size) the
+        upload is only dropped: no second copy (on S3 a move is a server-side copy). Callers
+        hold the content lock, so the collector cannot remove that blob meanwhile.
+        """
+        source, target = self._upload_data(upload_id), self.blob_path(digest)
+        uploaded = self.driver.stat(source)
+        if uploaded is None:
+            raise UploadMissingError(upload_id)
+        stored = self.driver.stat(target)
+        if stored is None or stored.size != uploaded.size:
+            try:
+                self.driver.move(source, target)
+            except PathNotFound:
+                raise UploadMissingError(upload_id) from None
         self.delete_upload(upload_id)
 
     def delete_upload(self, upload_id: str) -> None:
