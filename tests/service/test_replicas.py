@@ -229,6 +229,42 @@ def test_only_one_garbage_collection_runs_at_a_time(replicas: ReplicaSet) -> Non
     assert _run_gc(replicas)["skipped"] is False
 
 
+def test_a_manifest_push_waits_while_a_collector_deletes(replicas: ReplicaSet) -> None:
+    """The content lock, observed: while a collector holds it exclusively (here: the test), a
+    manifest push on a replica waits in PostgreSQL for it, and completes once it is released."""
+    replicas.create_registry("dev-registry", password=PASSWORD)
+    client = OciClient(replicas.replicas[0], "dev-registry")
+    image = make_image(10_000)
+    for blob in (image.config, *image.layers):
+        assert client.push_blob(REPO, blob).status_code == 201
+    engine = create_engine(str(replicas.database_url))
+    outcome: dict[str, httpx.Response] = {}
+    try:
+        with engine.connect() as collector:
+            collector.execute(
+                text("SELECT pg_advisory_lock(:key, :obj)"),
+                {"key": int(LockKey.CONTENT), "obj": object_id("")},
+            )
+            collector.commit()
+            pusher = threading.Thread(
+                target=lambda: outcome.update(put=client.put_manifest(REPO, "v1", image.manifest))
+            )
+            pusher.start()
+            waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            deadline = time.monotonic() + 60
+            while collector.scalar(text(waiting)) == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert collector.scalar(text(waiting)) >= 1, "the push did not wait for the lock"
+            assert "put" not in outcome
+            collector.execute(text("SELECT pg_advisory_unlock_all()"))
+            collector.commit()
+            pusher.join(timeout=60)
+    finally:
+        engine.dispose()
+    assert outcome["put"].status_code == 201
+    assert client.get_manifest(REPO, "v1").content == image.manifest
+
+
 def test_gc_racing_pushes_never_leaves_a_manifest_without_its_blobs(
     replicas: ReplicaSet,
 ) -> None:
