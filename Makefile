@@ -49,6 +49,7 @@ pulumi-state:
 
 help:
 	@echo "make demo    start the bundled registry service and deploy the example stacks"
+	@echo "make demo-ha the same over PostgreSQL, SeaweedFS (S3), 3 replicas and HAProxy"
 	@echo "make test    build tools, install dependencies and run the test suite"
 	@echo "make tools   build the pinned Pulumi CLI, language hosts and OCI tools into .tools/bin"
 	@echo "make deps    install the Debian packages the tests need (when missing)"

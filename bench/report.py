@@ -11,6 +11,8 @@ from bench.results import Finding, Results, Row
 
 PART_TITLES = {
     "data plane": "Data plane: ours vs the CNCF registry",
+    "S3 storage": "S3 storage on SeaweedFS: ours (PostgreSQL + S3) vs the CNCF registry's s3",
+    "replicas": "Replicas behind HAProxy: two vs one",
     "provider": "Provider",
     "scanning": "Scanning",
 }
@@ -170,7 +172,7 @@ def render_markdown(results: Results) -> str:
         if part == "data plane":
             title += f" {versions.get('registry', '')}"
         lines += ["", f"## {title}", ""]
-        lines += _table(rows, with_peer=part == "data plane")
+        lines += _table(rows, with_peer=part in ("data plane", "S3 storage", "replicas"))
     lines += ["", "## Targets", ""]
     for r in results.rows:
         if r.target is not None:

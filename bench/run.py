@@ -24,10 +24,11 @@ from bench.images import run_image_bench
 from bench.manifests import profile_manifests, run_manifest_bench
 from bench.provider import run_provider_bench
 from bench.results import Results, Row
+from bench.scale import run_digest_check_bench, run_replica_bench, run_s3_bench
 from bench.scanning import run_scan_bench
 from bench.servers import BCRYPT_ROUNDS, OurServer, ReferenceRegistry
 
-PARTS = ("data", "provider", "scanning")
+PARTS = ("data", "scale", "provider", "scanning")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 
 METHOD = [
@@ -50,6 +51,12 @@ METHOD = [
     "Provider share = time with at least one engine-to-provider gRPC call in flight "
     "(PULUMI_DEBUG_GRPC), service share = time with at least one HTTP request in flight (the "
     "service's JSON request log).",
+    "S3 storage: our service on PostgreSQL with --storage-url s3:// and the CNCF registry with "
+    "its s3 driver, both on one SeaweedFS (`weed mini`), each under its own prefix of one bucket; "
+    "the blob runs above at 64 MiB and 1 GiB, median of up to 3 runs.",
+    "Replicas: two replicas on one PostgreSQL and one bucket, HAProxy round-robin over both vs "
+    "a second HAProxy over the first replica alone; wrk on one manifest through each, "
+    "{manifest_seconds:.0f} s per run, median of alternating runs.",
     "Scanning: the service scans the image on request (POST .../scan) until done, polled every "
     "50 ms; memory is the service's VmHWM during the scan.",
     "Profiles: py-spy on our service in extra passes after the measured runs.",
@@ -151,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if "data" in parts:
             _part(results, "data plane", lambda: run_data_plane(cfg, work, results))
+        if "scale" in parts:
+            _part(results, "S3 storage", lambda: run_s3_bench(cfg, work, results))
+            _part(results, "digest checks", lambda: run_digest_check_bench(cfg, work, results))
+            _part(results, "replicas", lambda: run_replica_bench(cfg, work, results))
         if "provider" in parts:
             _part(results, "provider", lambda: run_provider_bench(cfg, work, results))
         if "scanning" in parts:

@@ -12,6 +12,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import bcrypt
 import httpx
@@ -56,10 +57,11 @@ class Endpoint:
 
 
 class OurServer:
-    """`cloudraya-registry serve` (the test fixture's process wrapper) with one registry."""
+    """`cloudraya-registry serve` (the test fixture's process wrapper) with one registry;
+    keyword arguments (database URL, ``--storage-url``, environment) go to the service."""
 
-    def __init__(self, work: Path) -> None:
-        self.service = RegistryService(work / "ours-data")
+    def __init__(self, work: Path, **service_options: Any) -> None:
+        self.service = RegistryService(work / "ours-data", **service_options)
         self.password = bench_password()
 
     def start(self) -> Endpoint:
@@ -80,14 +82,31 @@ class OurServer:
         self.service.stop()
 
 
+FILESYSTEM_STORAGE = """\
+  filesystem:
+    rootdirectory: {root}
+"""
+# distribution's s3-aws driver on an S3-compatible endpoint (path-style, plain HTTP on loopback).
+S3_STORAGE = """\
+  s3:
+    accesskey: {access_key}
+    secretkey: {secret_key}
+    region: us-east-1
+    regionendpoint: {endpoint}
+    bucket: {bucket}
+    rootdirectory: {prefix}
+    forcepathstyle: true
+    secure: false
+    v4auth: true
+  redirect:
+    disable: true  # serve blobs itself, as ours does (no presigned-URL redirects)
+"""
 REFERENCE_CONFIG = """\
 version: 0.1
 log:
   level: info
 storage:
-  filesystem:
-    rootdirectory: {root}
-  delete:
+{storage}  delete:
     enabled: true
 http:
   addr: 127.0.0.1:{port}
@@ -100,9 +119,11 @@ auth:
 
 
 class ReferenceRegistry:
-    """The CNCF `registry` binary from .tools/bin, filesystem driver, htpasswd (bcrypt) auth."""
+    """The CNCF `registry` binary from .tools/bin, htpasswd (bcrypt) auth; the filesystem
+    driver, or the ``storage`` section given (e.g. :data:`S3_STORAGE` filled in)."""
 
-    def __init__(self, work: Path) -> None:
+    def __init__(self, work: Path, storage: str | None = None) -> None:
+        self.storage = storage
         self.work = work / "reference"
         self.port = free_port()
         self.password = bench_password()
@@ -117,7 +138,7 @@ class ReferenceRegistry:
         config = self.work / "config.yml"
         config.write_text(
             REFERENCE_CONFIG.format(
-                root=self.work / "data",
+                storage=self.storage or FILESYSTEM_STORAGE.format(root=self.work / "data"),
                 port=self.port,
                 secret=secrets.token_hex(16),
                 htpasswd=htpasswd,

@@ -4,8 +4,9 @@
 # --storage-driver vfs; runc runs the service image, crun refuses these machines' cgroups),
 # containerd (the CRI image service crictl pulls through, as a kubelet does), postgresql
 # (server binaries for throwaway test servers), debootstrap (real Debian root filesystems and
-# the service image's base), wrk (load tests), chromium (UI
-# tests through Playwright), curl (the demo's health poll).
+# the service image's base), wrk (load tests), chromium (UI tests through Playwright), curl
+# (the demo's health poll), haproxy (the load balancer in front of several replicas: tests,
+# make demo-ha, benchmarks), iproute2 (ss: which replica is receiving a push).
 #
 # `make deps` asks dpkg which of DEB_PACKAGES are absent and only then runs
 # `apt-get update` and `apt-get install`. CI runs as root; elsewhere sudo is
@@ -23,6 +24,8 @@ DEB_PACKAGES += \
 	debootstrap \
 	chromium \
 	wrk \
+	haproxy \
+	iproute2 \
 	python3-venv \
 	git \
 	curl \

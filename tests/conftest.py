@@ -18,6 +18,8 @@ import pytest
 from tests.support.inprocess import InProcessService
 from tests.support.postgres import PostgresServer
 from tests.support.pulumi import PulumiWorkspace
+from tests.support.replicas import ReplicaSet
+from tests.support.seaweedfs import SeaweedS3
 from tests.support.service import RegistryService, ServiceClient
 
 _SERVICES = pytest.StashKey[list[ServiceClient]]()
@@ -30,6 +32,57 @@ def postgres_server() -> Iterator[PostgresServer]:
     server = PostgresServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
+    """One SeaweedFS S3 server (`weed mini`) for the session; tests keep apart by prefix."""
+    server = SeaweedS3(tmp_path_factory.mktemp("weed") / "data").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def replica_set(
+    postgres_server: PostgresServer, seaweed: SeaweedS3, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ReplicaSet]:
+    """Two replicas on one PostgreSQL database and one bucket behind HAProxy, for the session.
+
+    They start together on an empty database (first start is a race they must survive).
+    Tests take it through ``replicas`` or ``deployment``, which empty it first.
+    """
+    replicas = ReplicaSet(
+        tmp_path_factory.mktemp("replicas"),
+        database_url=postgres_server.new_database(migrated=False),
+        weed=seaweed,
+    )
+    try:
+        replicas.start()
+    except BaseException:
+        replicas.stop()
+        raise
+    yield replicas
+    replicas.stop()
+
+
+@pytest.fixture
+def replicas(request: pytest.FixtureRequest, replica_set: ReplicaSet) -> ReplicaSet:
+    """The session's replica set, emptied for this test."""
+    replica_set.reset()
+    request.node.stash.setdefault(_SERVICES, []).append(replica_set)
+    return replica_set
+
+
+DEPLOYMENTS = ["embedded", "replicas"]
+
+
+@pytest.fixture(params=DEPLOYMENTS)
+def deployment(request: pytest.FixtureRequest) -> ServiceClient:
+    """The service as one embedded process (SQLite, local disk), or as two replicas on
+    PostgreSQL and S3 behind a load balancer: suites that take this run on both."""
+    if request.param == "embedded":
+        return request.getfixturevalue("service_factory")()
+    return request.getfixturevalue("replicas")
 
 
 @pytest.fixture(scope="session")

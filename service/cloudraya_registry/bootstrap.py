@@ -1,12 +1,15 @@
-"""Turning a configuration (data directory, database URL, ...) into a ready ``ServiceState``.
+"""Turning a configuration (data directory, database and storage URLs) into a ready
+``ServiceState``.
 
 Everything secret in the data directory is created private: the directory 0700, the SQLite
-database, the admin token and the signing key 0600.
+database and the admin token 0600.
 
 First start on an empty database: a default project and an admin API token. The token comes
 from ``CLOUDRAYA_BOOTSTRAP_TOKEN`` or is generated and written once to ``DATA_DIR/admin-token``
 (mode 0600); only its path is ever printed. The data-plane token signing key is created in the
-data directory on first start, also 0600.
+database on first start, so every replica of a database signs and checks with the same key (a
+key file an older version left in the data directory is adopted). Replicas starting together
+take turns (the start-up lock), so first start is safe on an empty database.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from cloudraya_registry.config import ServiceConfig
+from cloudraya_registry.db.locks import LockKey, lock_for_transaction
 from cloudraya_registry.db.migrate import upgrade_to_head
-from cloudraya_registry.db.models import Project
-from cloudraya_registry.db.session import DEFAULT_CONNECTIONS, Database
+from cloudraya_registry.db.models import Project, ServiceSecret
+from cloudraya_registry.db.session import DEFAULT_CONNECTIONS, Database, insert_for
 from cloudraya_registry.domain.api_tokens import (
     add_token,
     ensure_project,
@@ -31,6 +35,7 @@ from cloudraya_registry.domain.api_tokens import (
     generate_token,
 )
 from cloudraya_registry.state import ServiceState
+from cloudraya_registry.storage import BlobStore, default_storage_url, open_blob_store
 
 log = logging.getLogger("cloudraya_registry.bootstrap")
 
@@ -38,7 +43,8 @@ BOOTSTRAP_TOKEN_ENV = "CLOUDRAYA_BOOTSTRAP_TOKEN"
 DEFAULT_PROJECT = "default"
 ADMIN_TOKEN_NAME = "admin"
 ADMIN_TOKEN_FILE = "admin-token"
-SIGNING_KEY_FILE = "token-signing.key"
+SIGNING_KEY_FILE = "token-signing.key"  # where versions before 0.2 kept the key
+SIGNING_KEY_SECRET = "token-signing-key"
 DATABASE_FILE = "registry.db"
 
 
@@ -60,20 +66,34 @@ def write_secret_file(path: Path, content: bytes) -> None:
         handle.write(content)
 
 
-def load_signing_key(data_dir: Path) -> bytes:
-    path = data_dir / SIGNING_KEY_FILE
-    if not path.exists():
-        write_secret_file(path, secrets.token_bytes(32).hex().encode())
-        log.info("created data-plane token signing key", extra={"path": str(path)})
-    key = bytes.fromhex(path.read_text().strip())
+def load_signing_key(db: Database, data_dir: Path) -> bytes:
+    """The shared data-plane signing key: created once per database (or adopted from an older
+    version's key file, so its tokens stay valid), then read by every replica."""
+    with db.write() as session:
+        lock_for_transaction(session, LockKey.STARTUP)
+        stored = session.get(ServiceSecret, SIGNING_KEY_SECRET)
+        if stored is None:
+            legacy = data_dir / SIGNING_KEY_FILE
+            value = legacy.read_text().strip() if legacy.exists() else secrets.token_hex(32)
+            session.execute(
+                insert_for(session, ServiceSecret)
+                .values(name=SIGNING_KEY_SECRET, value=value)
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
+            log.info("stored the data-plane token signing key in the database")
+    with db.read() as session:
+        stored = session.get(ServiceSecret, SIGNING_KEY_SECRET)
+    assert stored is not None
+    key = bytes.fromhex(stored.value)
     if len(key) < 32:
-        raise SystemExit(f"token signing key {path} is shorter than 32 bytes; remove it to renew")
+        raise SystemExit("the token signing key in the database is shorter than 32 bytes")
     return key
 
 
 def bootstrap_admin(db: Database, data_dir: Path, env_token: str | None) -> None:
     """Create the default project and admin token on the first start of a database."""
     with db.write() as session:
+        lock_for_transaction(session, LockKey.STARTUP)
         if session.scalar(
             select(func.count()).select_from(Project).where(Project.name == DEFAULT_PROJECT)
         ):
@@ -120,10 +140,19 @@ def _private_sqlite_file(url: str) -> None:
         os.chmod(path, 0o600)
 
 
-def build_state(config: ServiceConfig, *, bootstrap: bool = True) -> ServiceState:
-    from cloudraya_registry.storage import open_blob_store
+def open_storage(config: ServiceConfig) -> BlobStore:
+    """The blob store of ``--storage-url``, checked: a missing bucket or refused credentials
+    stop start-up with one line saying so."""
+    url = config.storage_url or default_storage_url(config.data_dir)
+    store = open_blob_store(url, config.environ)
+    store.ping()
+    log.info(f"blob storage: {store.describe()}")
+    return store
 
+
+def build_state(config: ServiceConfig, *, bootstrap: bool = True) -> ServiceState:
     config = replace(config, data_dir=prepare_data_dir(config.data_dir))
+    blob_store = open_storage(config)
     # The I/O pool, the framework's threads for synchronous routes, scans and housekeeping.
     db = open_database(config.data_dir, config.database_url, config.io_threads + 8)
     try:
@@ -132,8 +161,8 @@ def build_state(config: ServiceConfig, *, bootstrap: bool = True) -> ServiceStat
         return ServiceState(
             config=config,
             db=db,
-            blob_store=open_blob_store(config.data_dir),
-            token_signing_key=load_signing_key(config.data_dir),
+            blob_store=blob_store,
+            token_signing_key=load_signing_key(db, config.data_dir),
         )
     except BaseException:
         db.dispose()

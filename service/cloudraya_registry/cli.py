@@ -26,12 +26,18 @@ def _add_storage_args(parser: argparse.ArgumentParser) -> None:
         "--data-dir",
         required=True,
         type=Path,
-        help="Directory for blobs, keys, the admin token and (by default) the SQLite database.",
+        help="Directory for the admin token and, by default, the SQLite database and blobs.",
     )
     parser.add_argument(
         "--database-url",
         help="SQLAlchemy URL of the metadata database, e.g. "
         "postgresql+psycopg://user@host:5432/db (default: SQLite in the data dir).",
+    )
+    parser.add_argument(
+        "--storage-url",
+        help="Where blobs live: file:///DIR (blobs under DIR/blobs; default: the data dir) or "
+        "s3://BUCKET[/PREFIX] with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL "
+        "and AWS_REGION (default us-east-1) from the environment.",
     )
 
 

@@ -91,8 +91,9 @@ OPTIONS = (
     Option(
         "--io-threads",
         "CLOUDRAYA_IO_THREADS",
-        "16",
-        "threads for blocking disk and database work",
+        "32",
+        "threads for blocking storage and database work (mostly waiting on PostgreSQL or S3, "
+        "not the CPU, so more than the cores)",
     ),
 )
 _BY_DEST = {option.dest: option for option in OPTIONS}
@@ -102,6 +103,7 @@ _BY_DEST = {option.dest: option for option in OPTIONS}
 class ServiceConfig:
     data_dir: Path
     database_url: str | None = None
+    storage_url: str | None = None  # --storage-url; None: file:// the data directory
     public_url: str = "http://127.0.0.1:5000"
     trusted_proxies: tuple[str, ...] = ()
     upload_expiry_seconds: float = 24 * 3600.0
@@ -110,7 +112,7 @@ class ServiceConfig:
     max_waiting_logins: int = 32
     failed_logins_per_source: int = 30
     failed_logins_per_registry: int = 100
-    io_threads: int = 16
+    io_threads: int = 32
     # Environment only:
     bootstrap_token: str | None = None  # CLOUDRAYA_BOOTSTRAP_TOKEN
     gc_grace_seconds: float | None = None  # CLOUDRAYA_GC_GRACE_SECONDS (both grace periods)
@@ -154,6 +156,7 @@ def from_args(
     return ServiceConfig(
         data_dir=Path(args.data_dir),
         database_url=getattr(args, "database_url", None),
+        storage_url=getattr(args, "storage_url", None),
         public_url=(public_url or "http://127.0.0.1:5000").rstrip("/"),
         trusted_proxies=tuple(_cidr(p) for p in (proxies or []) if p.strip()),
         upload_expiry_seconds=_duration("upload_expiry", raw("upload_expiry")),

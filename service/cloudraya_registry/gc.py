@@ -9,6 +9,12 @@ files are removed only when older than a grace period, so content that a concurr
 just written (file renamed into place, rows not yet committed) is never collected. Upload
 sessions untouched for ``--upload-expiry`` are removed with their data; upload files without a
 session row (monolithic uploads) only after ``ORPHAN_UPLOAD_SECONDS``.
+
+With several replicas, one collection runs at a time (the others skip theirs: the GC lock), and
+each deletion holds the content lock exclusively while pushes, mounts and upload commits hold
+it shared: a blob is deleted only when, with no content change in flight, no row references it,
+and a push that comes after finds it gone (and uploads it again) instead of referencing bytes
+that are about to disappear.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import time
 
 from sqlalchemy import delete, exists, select
 
+from cloudraya_registry.db.locks import LockKey, lock_for_transaction, try_lock
 from cloudraya_registry.db.models import Blob, Manifest, ManifestReference, RepositoryBlob, Upload
 from cloudraya_registry.domain.content import expire_uploads
 from cloudraya_registry.state import ServiceState
@@ -45,8 +52,30 @@ def collect_garbage(
     """Remove unreferenced blobs and orphaned upload files; return what was removed.
 
     Report: ``{"links_removed": int, "blobs_removed": [...digests], "bytes_freed": int,
-    "uploads_removed": [...ids], "orphan_files_removed": int}``.
+    "uploads_removed": [...ids], "orphan_files_removed": int, "skipped": bool}``; ``skipped``
+    is true when another replica was collecting already (nothing was done).
     """
+    with try_lock(state.db, LockKey.GC_RUN) as mine:
+        if not mine:
+            log.info("garbage collection skipped: another replica is collecting")
+            return {**_empty_report(0), "skipped": True}
+        return _collect(state, grace_seconds, link_grace_seconds)
+
+
+def _empty_report(links_removed: int) -> dict:
+    return {
+        "links_removed": links_removed,
+        "blobs_removed": [],
+        "bytes_freed": 0,
+        "uploads_removed": [],
+        "orphan_files_removed": 0,
+        "skipped": False,
+    }
+
+
+def _collect(
+    state: ServiceState, grace_seconds: float | None, link_grace_seconds: float | None
+) -> dict:
     configured = state.config.gc_grace_seconds
     if grace_seconds is None:
         grace_seconds = GRACE_PERIOD_SECONDS if configured is None else configured
@@ -55,13 +84,7 @@ def collect_garbage(
     store = state.blob_store
     now = time.time()
     cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=grace_seconds)
-    report: dict = {
-        "links_removed": _prune_links(state, link_grace_seconds),
-        "blobs_removed": [],
-        "bytes_freed": 0,
-        "uploads_removed": [],
-        "orphan_files_removed": 0,
-    }
+    report = _empty_report(_prune_links(state, link_grace_seconds))
 
     referenced = exists().where(RepositoryBlob.digest == Blob.digest)
     as_manifest = exists().where(Manifest.digest == Blob.digest)
@@ -73,7 +96,8 @@ def collect_garbage(
         ).all()
     for digest, size in candidates:
         with state.db.write() as session:
-            # Re-checked inside the write transaction: a push may have linked it meanwhile.
+            lock_for_transaction(session, LockKey.CONTENT)
+            # Re-checked under the lock: a push may have linked it meanwhile.
             removed = session.execute(
                 delete(Blob).where(
                     Blob.digest == digest, ~referenced, ~as_manifest, Blob.created_at < cutoff
@@ -93,12 +117,13 @@ def collect_garbage(
             grace_seconds, ORPHAN_FILE_MIN_SECONDS
         ):
             continue
-        with state.db.read() as session:
-            if session.get(Blob, stored.key) is not None:
+        with state.db.write() as session:
+            lock_for_transaction(session, LockKey.CONTENT)
+            # A push that stored these bytes and is committing their row holds the lock.
+            if session.get(Blob, stored.key) is not None or not store.delete(stored.key):
                 continue
-        if store.delete(stored.key):
-            report["orphan_files_removed"] += 1
-            report["bytes_freed"] += stored.size
+        report["orphan_files_removed"] += 1
+        report["bytes_freed"] += stored.size
 
     report["uploads_removed"] += expire_uploads(state)
 
@@ -113,12 +138,9 @@ def collect_garbage(
         store.delete_upload(stored.key)
         report["uploads_removed"].append(stored.key)
 
-    iter_tmp = getattr(store, "iter_tmp_files", None)
-    if iter_tmp is not None:
-        for stored in iter_tmp():
-            if now - stored.modified >= max(grace_seconds, ORPHAN_FILE_MIN_SECONDS):
-                store.delete_tmp_file(stored.key)
-                report["orphan_files_removed"] += 1
+    report["orphan_files_removed"] += store.sweep_scratch(
+        max(grace_seconds, ORPHAN_FILE_MIN_SECONDS), now
+    )
 
     if report["blobs_removed"] or report["uploads_removed"] or report["orphan_files_removed"]:
         log.info(
@@ -152,6 +174,7 @@ def _prune_links(state: ServiceState, link_grace_seconds: float) -> int:
         .correlate(RepositoryBlob)
     )
     with state.db.write() as session:
+        lock_for_transaction(session, LockKey.CONTENT)
         removed = session.execute(
             delete(RepositoryBlob).where(
                 RepositoryBlob.created_at < cutoff, ~used_by_manifest, ~is_manifest

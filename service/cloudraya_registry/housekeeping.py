@@ -61,13 +61,18 @@ class Housekeeping:
     # -- threads ---------------------------------------------------------------------------
     def _run_periodic(self) -> None:
         from cloudraya_registry.domain.content import expire_uploads
+        from cloudraya_registry.security.login_throttle import WINDOW_SECONDS, FailureCounts
 
+        failures = FailureCounts(self.state.db)
         interval = sweep_interval(self.state.config.upload_expiry_seconds)
         next_sweep = time.monotonic() + interval
         while not self._stopping.wait(FLUSH_SECONDS):
             self._guarded("writing counters", self.state.flush_counters)
             if time.monotonic() >= next_sweep:
                 self._guarded("removing expired uploads", expire_uploads, self.state)
+                self._guarded(
+                    "forgetting old failed logins", failures.forget_before, WINDOW_SECONDS
+                )
                 next_sweep = time.monotonic() + interval
 
     def _run_gc(self) -> None:

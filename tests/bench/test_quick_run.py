@@ -45,6 +45,13 @@ def expected_rows() -> set[str]:
     rows.add("pulumi up, 3 registries: password hashes per registry on the service")
     rows.add("pulumi up --parallel 64, 3 registries")
     rows |= {"scan time", "service peak RSS while scanning"}
+    for size in SIZES:  # the S3 rows (bench/scale.py): the same blob runs on SeaweedFS
+        rows |= {f"S3 blob {op} {size}" for op in ("push monolithic", "push chunked", "pull")}
+        rows.add(f"S3 server peak RSS during {size} blob runs")
+        rows.add(f"S3 server CPU time per GB moved, {size} blobs")
+    rows.add(f"S3 server peak RSS, {SIZES[-1]} over {SIZES[0]} blobs")
+    rows |= {f"manifest GET c={c}, two replicas vs one" for c in (16, 64)}
+    rows.add("S3 upload close, 8 MiB, on another replica vs the same")
     return rows
 
 
@@ -70,7 +77,7 @@ def test_quick_bench_writes_every_row_with_sane_figures(tmp_path: Path) -> None:
         assert math.isfinite(row["ours"]), name
         if row["unit"] != "k":  # a growth exponent may be ~0 or below when N is tiny
             assert row["ours"] > 0, (name, row["ours"])
-        if row["part"] == "data plane":
+        if row["part"] in ("data plane", "S3 storage", "replicas"):
             assert row["peer"] is not None and row["peer"] > 0, (name, row["peer"])
             assert row["ratio"] == row["ours"] / row["peer"], name
         if (

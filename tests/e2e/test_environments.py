@@ -30,6 +30,15 @@ CHANGES = re.compile(
 )
 
 
+@pytest.fixture
+def service(request: pytest.FixtureRequest):
+    """A fresh embedded service; a test that also takes ``deployment`` runs on both
+    deployments (embedded, and replicas on PostgreSQL and S3 behind a load balancer)."""
+    if "deployment" in request.fixturenames:
+        return request.getfixturevalue("deployment")
+    return request.getfixturevalue("service_factory")()
+
+
 @pytest.fixture(params=["yaml", "python"])
 def language(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -58,7 +67,9 @@ def assert_no_changes(ws: PulumiWorkspace) -> None:
     assert not CHANGES.search(result.stdout), result.stdout
 
 
-def test_up_creates_every_environment_and_a_second_up_changes_nothing(environment, service):
+def test_up_creates_every_environment_and_a_second_up_changes_nothing(
+    environment, service, deployment
+):
     for stack, expected in ENVIRONMENTS.items():
         ws = environment(stack)
         ws.up()

@@ -68,8 +68,8 @@ def test_first_start_writes_a_private_admin_token_and_prints_only_its_path(
         token_file = data_dir / "admin-token"
         token = token_file.read_text().strip()
         assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
-        key_file = data_dir / "token-signing.key"
-        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        # The data-plane signing key lives in the database (shared by replicas), not on disk.
+        assert not (data_dir / "token-signing.key").exists()
         response = httpx.get(
             f"{server.url}/api/v1/registries", headers={"Authorization": f"Bearer {token}"}
         )
@@ -92,13 +92,19 @@ def test_restart_keeps_the_admin_token_and_the_data(tmp_path: Path) -> None:
         f"{first.url}/api/v1/registries", json={"name": "dev-registry"}, headers=headers
     )
     assert created.status_code == 201
-    key = (data_dir / "token-signing.key").read_bytes()
+    issued = httpx.get(
+        f"{first.url}/auth/token",
+        params={"scope": "repository:dev-registry/app:pull"},
+        auth=("dev-registry", created.json()["password"]),
+    )
+    bearer = {"Authorization": f"Bearer {issued.json()['token']}"}
     assert first.terminate() == 0
 
-    second = ServeProcess(data_dir)
+    second = ServeProcess(data_dir, "--public-url", first.url)  # same audience
     try:
         assert (data_dir / "admin-token").read_text().strip() == token
-        assert (data_dir / "token-signing.key").read_bytes() == key
+        # Signed with the key kept in the database: a token from before the restart still works.
+        assert httpx.get(f"{second.url}/v2/", headers=bearer).status_code == 200
         read = httpx.get(f"{second.url}/api/v1/registries/dev-registry", headers=headers)
         assert read.status_code == 200
         assert "admin API token written" not in second.text()

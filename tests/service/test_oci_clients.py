@@ -16,7 +16,13 @@ import pytest
 
 from tests.service.oci_helpers import PASSWORD, OciClient
 from tests.support.paths import require_tool
-from tests.support.service import RegistryService
+from tests.support.service import RegistryService, ServiceClient
+
+
+@pytest.fixture
+def service(deployment: ServiceClient) -> ServiceClient:
+    """Every test here runs embedded and on replicas behind a load balancer (``deployment``)."""
+    return deployment
 
 
 class Tools:

@@ -12,16 +12,28 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ElementTree
 
+import pytest
+
 from tests.service.oci_helpers import PASSWORD
 from tests.support.paths import ARTIFACTS_DIR, require_tool
-from tests.support.service import RegistryService
+from tests.support.service import ServiceClient
 
 
-def test_conformance_suite_passes_all_workflows(control_service: RegistryService) -> None:
-    """Runs on SQLite and on PostgreSQL (the `control_service` backends)."""
-    service = control_service
+@pytest.fixture(params=["sqlite", "postgresql", "replicas"])
+def target(request: pytest.FixtureRequest, service_factory) -> tuple[str, ServiceClient]:
+    """Embedded on SQLite, embedded on PostgreSQL, and two replicas on PostgreSQL and S3
+    behind a load balancer."""
+    if request.param == "replicas":
+        return request.param, request.getfixturevalue("replicas")
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        return request.param, service_factory(database_url=server.new_database())
+    return request.param, service_factory()
+
+
+def test_conformance_suite_passes_all_workflows(target: tuple[str, ServiceClient]) -> None:
+    backend, service = target
     service.create_registry("conformance", password=PASSWORD)
-    backend = "postgresql" if service.database_url else "sqlite"
     report_dir = ARTIFACTS_DIR / "oci-conformance" / backend
     shutil.rmtree(report_dir, ignore_errors=True)
     report_dir.mkdir(parents=True)

@@ -6,19 +6,27 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from tests.service.oci_helpers import OciClient, make_image, registry_with_client, sha256
 from tests.support.paths import require_tool
-from tests.support.service import RegistryService
+from tests.support.service import RegistryService, ServiceClient
 
 REPO = "dev-registry/app"
 
 
-def _run_gc(service: RegistryService, grace_seconds: int | None) -> dict:
-    env = {**os.environ}
+@pytest.fixture
+def service(deployment: ServiceClient) -> ServiceClient:
+    """Every test here runs embedded and on replicas behind a load balancer (``deployment``)."""
+    return deployment
+
+
+def _run_gc(service: ServiceClient, grace_seconds: int | None) -> dict:
+    env = {**os.environ, **service.environment()}
     if grace_seconds is not None:
         env["CLOUDRAYA_GC_GRACE_SECONDS"] = str(grace_seconds)
     done = subprocess.run(
-        [require_tool("cloudraya-registry"), "gc", "--data-dir", str(service.data_dir)],
+        [require_tool("cloudraya-registry"), "gc", *service.storage_arguments()],
         capture_output=True,
         text=True,
         env=env,
@@ -27,11 +35,6 @@ def _run_gc(service: RegistryService, grace_seconds: int | None) -> dict:
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _blob_files(service: RegistryService) -> set[str]:
-    root = service.data_dir / "blobs" / "sha256"
-    return {f"sha256:{p.name}" for p in root.glob("*/*")} if root.exists() else set()
 
 
 def test_gc_removes_deleted_images_and_keeps_the_rest(service: RegistryService) -> None:
@@ -60,7 +63,7 @@ def test_gc_removes_deleted_images_and_keeps_the_rest(service: RegistryService) 
     survivors = {kept.digest, sha256(kept.config), sha256(kept.layers[0]), shared.digest}
     assert not (survivors & removed)
     assert report["uploads_removed"] == []
-    assert not (dropped_digests & _blob_files(service))
+    assert not (dropped_digests & service.stored_blob_digests())
 
     client = OciClient(service, "dev-registry")
     assert client.get_manifest(REPO, "v1").content == kept.manifest

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.service.oci_helpers import (
     OCI_INDEX,
     make_image,
@@ -11,9 +13,15 @@ from tests.service.oci_helpers import (
     registry_with_client,
     sha256,
 )
-from tests.support.service import RegistryService
+from tests.support.service import RegistryService, ServiceClient
 
 REPO = "prod-registry/api"
+
+
+@pytest.fixture
+def service(deployment: ServiceClient) -> ServiceClient:
+    """Every test here runs embedded and on replicas behind a load balancer (``deployment``)."""
+    return deployment
 
 
 def _set_immutability(service: RegistryService, on: bool) -> None:

@@ -16,6 +16,8 @@ import os
 import time
 from collections.abc import Iterator
 
+import pytest
+
 from tests.service.oci_helpers import (
     OCI_CONFIG,
     OCI_LAYER,
@@ -26,18 +28,48 @@ from tests.service.oci_helpers import (
     oci_error_message,
     sha256,
 )
-from tests.support.service import RegistryService
+from tests.support.replicas import ReplicaSet
+from tests.support.service import RegistryService, ServiceClient
 
 UNIT = 100_000  # bytes per "GB" in these tests
 CAPACITY = 10 * UNIT
 REPO = "small-registry/app"
 
 
-def _small_registry(service_factory, database_url_factory) -> tuple[RegistryService, OciClient]:
-    """A 10 "GB" registry of 1 MB on the backend under test (SQLite and PostgreSQL)."""
-    service = service_factory(
-        env={"CLOUDRAYA_STORAGE_UNIT_BYTES": str(UNIT)}, database_url=database_url_factory()
+@pytest.fixture(scope="module")
+def small_unit_replicas(
+    postgres_server, seaweed, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ReplicaSet]:
+    """Two replicas on PostgreSQL and S3 behind a load balancer, with the small "GB"."""
+    replicas = ReplicaSet(
+        tmp_path_factory.mktemp("quota-replicas"),
+        database_url=postgres_server.new_database(migrated=False),
+        weed=seaweed,
+        env={"CLOUDRAYA_STORAGE_UNIT_BYTES": str(UNIT)},
     )
+    try:
+        yield replicas.start()
+    finally:
+        replicas.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "replicas"])
+def small_service(request: pytest.FixtureRequest, service_factory) -> ServiceClient:
+    """A service with the small "GB": embedded on SQLite or PostgreSQL, or replicas."""
+    if request.param == "replicas":
+        replicas = request.getfixturevalue("small_unit_replicas")
+        replicas.reset()
+        return replicas
+    database_url = None
+    if request.param == "postgresql":
+        database_url = request.getfixturevalue("postgres_server").new_database()
+    return service_factory(
+        env={"CLOUDRAYA_STORAGE_UNIT_BYTES": str(UNIT)}, database_url=database_url
+    )
+
+
+def _small_registry(service: ServiceClient) -> tuple[ServiceClient, OciClient]:
+    """A 10 "GB" registry of 1 MB on the deployment under test."""
     service.create_registry("small-registry", password=PASSWORD, storage_gb=10)
     return service, OciClient(service, "small-registry")
 
@@ -47,10 +79,8 @@ def _used_bytes(service: RegistryService) -> int:
         return api.get("/registries/small-registry").json()["storage"]["used_bytes"]
 
 
-def test_upload_past_the_quota_is_refused_before_it_is_stored(
-    service_factory, database_url_factory
-) -> None:
-    service, client = _small_registry(service_factory, database_url_factory)
+def test_upload_past_the_quota_is_refused_before_it_is_stored(small_service: ServiceClient) -> None:
+    service, client = _small_registry(small_service)
     kept = os.urandom(600_000)
     assert client.push_blob(REPO, kept).status_code == 201
 
@@ -80,9 +110,9 @@ def test_upload_past_the_quota_is_refused_before_it_is_stored(
 
 
 def test_an_unfinished_upload_holds_its_room_and_is_not_charged_twice(
-    service_factory, database_url_factory
+    small_service: ServiceClient,
 ) -> None:
-    service, client = _small_registry(service_factory, database_url_factory)
+    service, client = _small_registry(small_service)
     assert client.push_blob(REPO, os.urandom(600_000)).status_code == 201
 
     pending = os.urandom(300_000)
@@ -107,9 +137,9 @@ def test_an_unfinished_upload_holds_its_room_and_is_not_charged_twice(
 
 
 def test_shared_blobs_count_once_and_growing_storage_makes_room(
-    service_factory, database_url_factory
+    small_service: ServiceClient,
 ) -> None:
-    service, client = _small_registry(service_factory, database_url_factory)
+    service, client = _small_registry(small_service)
     shared = os.urandom(700_000)
     assert client.push_blob(REPO, shared).status_code == 201
     # The same content in another repository of the registry costs nothing more.
@@ -158,8 +188,8 @@ def _manifest_of_repeated_layer(config: bytes, layer: bytes, repeats: int, label
     ).encode()
 
 
-def test_manifests_count_toward_the_quota(service_factory, database_url_factory) -> None:
-    service, client = _small_registry(service_factory, database_url_factory)
+def test_manifests_count_toward_the_quota(small_service: ServiceClient) -> None:
+    service, client = _small_registry(small_service)
     config, layer = b'{"os": "linux"}', b"layer"
     assert client.push_blob(REPO, config).status_code == 201
     assert client.push_blob(REPO, layer).status_code == 201

@@ -26,7 +26,7 @@ OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
 REF_NAME = "org.opencontainers.image.ref.name"
 # skopeo refuses to run without a trust policy; tests accept their own images.
-_POLICY = Path(__file__).with_name("skopeo-policy.json")
+SKOPEO_POLICY = Path(__file__).with_name("skopeo-policy.json")
 
 
 def digest_of(data: bytes) -> str:
@@ -161,7 +161,7 @@ def manifest_digest(layout: Path, tag: str | None = None) -> str:
 def skopeo(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """Run skopeo with the tests' trust policy; the caller checks the result."""
     return subprocess.run(
-        [require_tool("skopeo"), "--policy", str(_POLICY), *args],
+        [require_tool("skopeo"), "--policy", str(SKOPEO_POLICY), *args],
         capture_output=True,
         text=True,
         timeout=timeout,

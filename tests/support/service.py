@@ -58,6 +58,20 @@ class ServiceClient:
             args += ["--database-url", self.database_url]
         return args + self.extra_args
 
+    def storage_arguments(self) -> list[str]:
+        """What `cloudraya-registry gc` (or `migrate`, `token`) needs to act on this service."""
+        args = ["--data-dir", str(self.data_dir)]
+        return args + (["--database-url", self.database_url] if self.database_url else [])
+
+    def environment(self) -> dict[str, str]:
+        """Environment variables this service runs with (beyond the test process's)."""
+        return dict(self.extra_env)
+
+    def stored_blob_digests(self) -> set[str]:
+        """sha256 digests whose bytes are in the blob store."""
+        root = self.data_dir / "blobs" / "sha256"
+        return {f"sha256:{p.name}" for p in root.glob("*/*")} if root.exists() else set()
+
     def log_text(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")
@@ -92,6 +106,12 @@ class RegistryService(ServiceClient):
     def start(self) -> RegistryService:
         if self.running:
             return self
+        self.launch()
+        self.wait_until_healthy()
+        return self
+
+    def launch(self) -> None:
+        """Start the process without waiting for it (several replicas start together)."""
         env = {**os.environ, "PATH": search_path(), **self.extra_env}
         env["CLOUDRAYA_BOOTSTRAP_TOKEN"] = self.token
         with self.log_path.open("ab") as log:
@@ -100,10 +120,8 @@ class RegistryService(ServiceClient):
             self._process = subprocess.Popen(
                 self.command(), stdout=log, stderr=subprocess.STDOUT, env=env
             )
-        self._wait_until_healthy()
-        return self
 
-    def _wait_until_healthy(self) -> None:
+    def wait_until_healthy(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:
             assert self._process is not None

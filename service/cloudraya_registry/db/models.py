@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -215,3 +216,38 @@ class AuditEvent(Base):
     details: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     # attempts this row stands for (repeated failed logins are counted, not recorded each)
     count: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+
+
+class ServiceSecret(Base):
+    """A secret every replica must share (the data-plane token signing key), created once."""
+
+    __tablename__ = "service_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LoginFailure(Base):
+    """A failed password login under one throttle key (an address, an address and username,
+    or a registry), so every replica counts the same failures."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key", "key", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(400))
+    failed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class UiSession(Base):
+    """A signed-in dashboard session. Keyed by the SHA-256 of its id (the cookie holds the id);
+    it keeps the SHA-256 of the API token, never the token."""
+
+    __tablename__ = "ui_sessions"
+
+    id_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    flash: Mapped[list | None] = mapped_column(JSON, nullable=True)

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from cloudraya_registry.db.locks import LockKey, lock_for_transaction
 from cloudraya_registry.db.models import (
     Blob,
     Manifest,
@@ -306,6 +307,8 @@ def _store_once(
     full_name = f"{registry.name}/{repository}"
     digest, parsed, size = incoming.digest, incoming.parsed, len(incoming.body)
     with state.db.write() as session:
+        # Shared with other pushes; a collector deleting content waits for us, and we for it.
+        lock_for_transaction(session, LockKey.CONTENT, shared=True)
         repo = repositories.ensure(session, registry.id, repository)
         total = check_references(session, full_name, repo.id, parsed)
         manifest = find_by_digest(session, repo.id, digest)
@@ -344,8 +347,8 @@ def _store_once(
         else:
             manifest.pushed_at = now
         blobs.link(session, repo.id, digest)
-        # Inside the transaction: a collector that removed this content meanwhile (an old,
-        # unreferenced copy) is serialised with us, so the bytes are put back before commit.
+        # Under the content lock: a collector that removed this content before we took it
+        # (an old, unreferenced copy) is done, so the bytes are put back before commit.
         _put_bytes(state, incoming)
         _apply_tag_moves(session, repo.id, manifest.id, moves, now)
         repositories.touch(session, repo.id)

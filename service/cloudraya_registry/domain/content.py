@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, delete, select, update
 
+from cloudraya_registry.db.locks import LockKey, lock_for_transaction
 from cloudraya_registry.db.models import Blob, Repository, RepositoryBlob, Upload, as_utc, utcnow
 from cloudraya_registry.domain import blobs, quota, repositories
 from cloudraya_registry.domain.changes import BlobAdded, BlobRemoved, Check, UploadOpened
@@ -176,6 +177,7 @@ def commit_upload(
 ) -> None:
     """Checks, link and rename into place in one transaction (the digest is verified)."""
     with state.db.write() as session:
+        lock_for_transaction(session, LockKey.CONTENT, shared=True)
         repo = repositories.ensure(session, registry.id, repository)
         check(
             session,
@@ -193,7 +195,7 @@ def commit_upload(
         repositories.touch(session, repo.id)
         if has_session:
             session.execute(delete(Upload).where(Upload.id == upload_id))
-        # Inside the transaction: a garbage collector deciding about this digest waits for us.
+        # Under the shared content lock: a collector deciding about this digest waits for us.
         state.blob_store.promote_upload(upload_id, digest)
 
 
@@ -210,6 +212,7 @@ def mount(
     the registry (automatic mount). Content of other registries is never mounted.
     """
     with state.db.write() as session:
+        lock_for_transaction(session, LockKey.CONTENT, shared=True)
         if source is not None:
             found_in = repositories.find(session, registry.id, source)
             found = (

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, exists, select, union
 from sqlalchemy.orm import Session
 
+from cloudraya_registry.db.locks import LockKey, lock_for_transaction
 from cloudraya_registry.db.models import (
     Blob,
     Manifest,
@@ -54,7 +55,8 @@ def remove_unreferenced(state: ServiceState, digests: set[str]) -> int:
     for digest in sorted(digests):
         try:
             with state.db.write() as session:
-                # Checked inside the transaction: another registry may hold the same content.
+                # Checked under the content lock: another registry may be pushing this content.
+                lock_for_transaction(session, LockKey.CONTENT)
                 gone = session.execute(
                     delete(Blob).where(Blob.digest == digest, unreferenced)
                 ).rowcount

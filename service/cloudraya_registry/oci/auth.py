@@ -26,7 +26,7 @@ from cloudraya_registry.domain.audit import FailedLogin
 from cloudraya_registry.domain.errors import Throttled
 from cloudraya_registry.domain.registries import RegistryInfo, load_info
 from cloudraya_registry.executors import in_thread
-from cloudraya_registry.security.login_throttle import Limits, LoginThrottle
+from cloudraya_registry.security.login_throttle import FailureCounts, Limits, LoginThrottle
 from cloudraya_registry.state import ServiceState
 
 TOKEN_LIFETIME_SECONDS = 300
@@ -97,7 +97,8 @@ class Authenticator:
         self.state = state
         config = state.config
         self.throttle = LoginThrottle(
-            Limits(config.failed_logins_per_source, config.failed_logins_per_registry)
+            Limits(config.failed_logins_per_source, config.failed_logins_per_registry),
+            FailureCounts(state.db),
         )
 
     # -- challenges ----------------------------------------------------------------------
@@ -139,7 +140,7 @@ class Authenticator:
             raise
 
     async def _login(self, username: str, password: str, source_ip: str | None) -> RegistryInfo:
-        self.throttle.check(source_ip, username)
+        had_failures = await in_thread(self.throttle.check, source_ip, username)
         registry = await in_thread(self.registry_named, username)
         checks = self.state.password_checks
         if registry is None:
@@ -151,10 +152,11 @@ class Authenticator:
             password,
         )
         if not checks.recently_verified(key):
-            self.throttle.check_registry(registry.name)
+            await in_thread(self.throttle.check_registry, registry.name)
         if not await checks.verify(key, registry.password_hash, password):
             raise FailedCredential(registry, "basic", "wrong password")
-        self.throttle.succeeded(source_ip, username)
+        if had_failures:
+            await in_thread(self.throttle.succeeded, source_ip, username, had_failures)
         return registry
 
     def registry_named(self, name: str) -> RegistryInfo | None:
@@ -232,7 +234,7 @@ class Authenticator:
         have been guessed, against the throttles."""
         if guess and failure.method == "basic":
             name = failure.registry.name if failure.registry else None
-            self.throttle.failed(source_ip, username, name)
+            await in_thread(self.throttle.failed, source_ip, username, name)
         if failure.registry is not None:
             await in_thread(
                 self.state.failed_logins.record,

@@ -18,9 +18,9 @@ from cloudraya_registry.domain.changes import Change, Outcome, run_checks
 from cloudraya_registry.oci.names import RepositoryName
 
 if TYPE_CHECKING:
+    from cloudraya_registry.db.locks import UploadLocks
     from cloudraya_registry.domain.registries import RegistryInfo
     from cloudraya_registry.oci.auth import Authenticator, Caller
-    from cloudraya_registry.oci.uploads import UploadLocks
     from cloudraya_registry.state import ServiceState
 
 Handler = Callable[["Context"], Awaitable[Response]]

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from cloudraya_registry.db.locks import UploadLocks
 from cloudraya_registry.domain.changes import run_follow_ups
 from cloudraya_registry.domain.errors import DomainError
 from cloudraya_registry.executors import in_thread
@@ -26,7 +27,6 @@ from cloudraya_registry.oci.errors import API_VERSION_HEADER, OciError, error_re
 from cloudraya_registry.oci.names import parse_repository_name
 from cloudraya_registry.oci.numbers import byte_count
 from cloudraya_registry.oci.routes import ROUTES
-from cloudraya_registry.oci.uploads import UploadLocks
 from cloudraya_registry.state import ServiceState
 from cloudraya_registry.storage import UploadMissingError
 
@@ -50,7 +50,9 @@ _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 class DataPlane:
     def __init__(self, state: ServiceState) -> None:
         self.state = state
-        self.services = DataPlaneServices(auth=Authenticator(state), upload_locks=UploadLocks())
+        self.services = DataPlaneServices(
+            auth=Authenticator(state), upload_locks=UploadLocks(state.db)
+        )
 
     def install(self, app: fastapi.FastAPI) -> None:
         for path in ("/v2", "/v2/"):

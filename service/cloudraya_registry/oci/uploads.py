@@ -6,11 +6,8 @@ what enters the repository (quota, digest, link) is decided there.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from starlette.responses import Response
 
@@ -25,27 +22,6 @@ from cloudraya_registry.oci.streaming import BodyTooLarge, receive_into
 from cloudraya_registry.storage import UploadWriter
 
 _CONTENT_RANGE = re.compile(r"^(?:bytes[ =])?(\d{1,19})-(\d{1,19})(?:/(?:\d{1,19}|\*))?$")
-
-
-class UploadLocks:
-    """One request at a time per upload session (a second PATCH waits for the first)."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, upload_id: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(upload_id, (asyncio.Lock(), 0))
-        self._locks[upload_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[upload_id]
-            if users <= 1:
-                del self._locks[upload_id]
-            else:
-                self._locks[upload_id] = (lock, users - 1)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -102,23 +78,34 @@ def _open_for_append(
     return limit, ctx.state.blob_store.open_upload(upload_id)
 
 
-async def _receive(ctx: Context, upload_id: str, start: int, digest: str | None = None) -> int:
-    """Append the body to the upload; on any failure cut the file back to ``start``."""
-    store = ctx.state.blob_store
+async def _receive(
+    ctx: Context,
+    upload_id: str,
+    start: int,
+    digest: str | None = None,
+    expected: tuple[int, int] | None = None,
+) -> int:
+    """Append the body to the upload; on any failure, or a body of another length than the
+    ``expected`` Content-Range announced, the upload is left as it was at ``start``."""
     limit, writer = await in_thread(_open_for_append, ctx, upload_id, start, digest)
     try:
         received = await receive_into(ctx.request, writer, limit=limit)
     except BodyTooLarge as error:
-        await in_thread(writer.close)
-        await in_thread(store.truncate_upload, upload_id, start)
+        await in_thread(writer.abort)
         await in_thread(
             content.refuse_streamed, ctx.state, ctx.registry, upload_id, start + error.received
         )
         raise  # not reached: refuse_streamed always raises
     except BaseException:
-        await in_thread(writer.close)
-        await in_thread(store.truncate_upload, upload_id, start)
+        await in_thread(writer.abort)
         raise
+    if expected is not None and received != expected[1] - expected[0] + 1:
+        await in_thread(writer.abort)
+        raise OciError(
+            "SIZE_INVALID",
+            f"Content-Range announced {expected[1] - expected[0] + 1} bytes but the body "
+            f"had {received}; the chunk was discarded",
+        )
     await in_thread(writer.close)
     return received
 
@@ -166,15 +153,7 @@ def _parse_content_range(ctx: Context, offset: int, upload_id: str) -> tuple[int
 async def _receive_chunk(ctx: Context, upload_id: str, offset: int, digest: str | None) -> int:
     """A PATCH (or final PUT) body at ``offset``, matching its Content-Range if it has one."""
     expected = _parse_content_range(ctx, offset, upload_id)
-    received = await _receive(ctx, upload_id, offset, digest)
-    if expected is not None and received != expected[1] - expected[0] + 1:
-        await in_thread(ctx.state.blob_store.truncate_upload, upload_id, offset)
-        raise OciError(
-            "SIZE_INVALID",
-            f"Content-Range announced {expected[1] - expected[0] + 1} bytes but the body "
-            f"had {received}; the chunk was discarded",
-        )
-    return received
+    return await _receive(ctx, upload_id, offset, digest, expected)
 
 
 async def _verify_and_commit(

@@ -8,66 +8,80 @@
 While a limit is reached, logins it covers are answered ``429`` with ``Retry-After`` and no
 verification runs (even a right password waits, so guessing cannot go on).
 
-The counts live behind :class:`WindowCounter`; :class:`MemoryWindowCounter` keeps them in this
-process. Several replicas would share a counter in their database or cache (the interface is
-all a shared implementation needs to provide).
+The counts live in the database (:class:`FailureCounts`), so every replica behind a load
+balancer refuses the same clients. Only password logins read them, and only failures write.
+Its calls are blocking: callers run them off the event loop.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict, deque
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
 
+from sqlalchemy import bindparam, delete, func, insert, select
+
+from cloudraya_registry.db.models import LoginFailure, as_utc, utcnow
+from cloudraya_registry.db.session import Database
 from cloudraya_registry.domain.errors import Throttled
 
 WINDOW_SECONDS = 60.0
 PER_SOURCE_AND_USER = 10
+KEY_LENGTH = 400  # LoginFailure.key
 
 
-class WindowCounter(Protocol):
-    """Failures per key within the last ``window`` seconds."""
+class FailureCounts:
+    """Failed logins per key in a sliding window, shared through the database."""
 
-    def recent(self, key: str, window: float) -> tuple[int, float | None]:
-        """How many failures ``key`` had in the window, and when the oldest of them was."""
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
-    def add(self, key: str) -> None: ...
+    def recent(self, keys: Iterable[str], window: float) -> dict[str, tuple[int, dt.datetime]]:
+        """For each key with failures in the last ``window`` seconds: how many, and the oldest."""
+        since = utcnow() - dt.timedelta(seconds=window)
+        with self.db.connect() as connection:
+            rows = connection.execute(
+                _RECENT, {"keys": [_bounded(k) for k in keys], "since": since}
+            ).all()
+        return {key: (count, as_utc(oldest)) for key, count, oldest in rows}
 
-    def clear(self, key: str) -> None: ...
-
-
-class MemoryWindowCounter:
-    """In-process counts, bounded: the least recently failed keys are forgotten first."""
-
-    def __init__(self, max_keys: int = 50_000, max_per_key: int = 1000) -> None:
-        self._events: OrderedDict[str, deque[float]] = OrderedDict()
-        self._max_keys = max_keys
-        self._max_per_key = max_per_key
-        self._lock = threading.Lock()
-
-    def recent(self, key: str, window: float) -> tuple[int, float | None]:
-        now = time.monotonic()
-        with self._lock:
-            events = self._events.get(key)
-            if not events:
-                return 0, None
-            while events and events[0] <= now - window:
-                events.popleft()
-            return len(events), (events[0] if events else None)
-
-    def add(self, key: str) -> None:
-        with self._lock:
-            events = self._events.pop(key, None) or deque(maxlen=self._max_per_key)
-            events.append(time.monotonic())
-            self._events[key] = events
-            while len(self._events) > self._max_keys:
-                self._events.popitem(last=False)
+    def add(self, keys: Iterable[str], window: float) -> None:
+        """One failure under each key; the keys' failures older than the window go."""
+        keys = [_bounded(k) for k in keys]
+        now = utcnow()
+        with self.db.write() as session:
+            session.execute(
+                delete(LoginFailure).where(
+                    LoginFailure.key.in_(keys),
+                    LoginFailure.failed_at <= now - dt.timedelta(seconds=window),
+                )
+            )
+            session.execute(insert(LoginFailure), [{"key": k, "failed_at": now} for k in keys])
 
     def clear(self, key: str) -> None:
-        with self._lock:
-            self._events.pop(key, None)
+        with self.db.write() as session:
+            session.execute(delete(LoginFailure).where(LoginFailure.key == _bounded(key)))
+
+    def forget_before(self, window: float) -> int:
+        """Drop every failure older than the window (housekeeping); how many went."""
+        before = utcnow() - dt.timedelta(seconds=window)
+        with self.db.write() as session:
+            result = session.execute(delete(LoginFailure).where(LoginFailure.failed_at <= before))
+        return result.rowcount or 0
+
+
+_RECENT = (
+    select(LoginFailure.key, func.count(), func.min(LoginFailure.failed_at))
+    .where(
+        LoginFailure.key.in_(bindparam("keys", expanding=True)),
+        LoginFailure.failed_at > bindparam("since"),
+    )
+    .group_by(LoginFailure.key)
+)
+
+
+def _bounded(key: str) -> str:
+    return key[:KEY_LENGTH]
 
 
 @dataclass(frozen=True)
@@ -79,47 +93,65 @@ class Limits:
 
 
 class LoginThrottle:
-    def __init__(self, limits: Limits, counter: WindowCounter | None = None) -> None:
+    def __init__(self, limits: Limits, counts: FailureCounts) -> None:
         self.limits = limits
-        self.counter = counter or MemoryWindowCounter()
+        self.counts = counts
 
-    def check(self, source_ip: str | None, username: str | None) -> None:
+    def check(self, source_ip: str | None, username: str | None) -> bool:
         """Before any Basic login: refuse while this address, or this address and name, is
-        over its limit."""
+        over its limit. True when the address and name have failures (see ``succeeded``)."""
         source = source_ip or "-"
+        by_source, by_user = _source_key(source), _user_key(source, username)
+        recent = self.counts.recent([by_source, by_user], self.limits.window)
         self._refuse_if_over(
-            f"source:{source}",
-            self.limits.per_source,
-            f"too many failed logins from {source}",
+            recent.get(by_source), self.limits.per_source, f"too many failed logins from {source}"
         )
         self._refuse_if_over(
-            f"user:{source}:{username or '-'}",
+            recent.get(by_user),
             self.limits.per_source_and_user,
             f"too many failed logins for {username or 'this client'} from {source}",
         )
+        return by_user in recent
 
     def check_registry(self, registry_name: str) -> None:
         """Before verifying a password of ``registry_name`` (not for one verified recently)."""
+        key = _registry_key(registry_name)
         self._refuse_if_over(
-            f"registry:{registry_name}",
+            self.counts.recent([key], self.limits.window).get(key),
             self.limits.per_registry,
             f"too many failed logins to registry {registry_name} from all addresses",
         )
 
     def failed(self, source_ip: str | None, username: str | None, registry: str | None) -> None:
         source = source_ip or "-"
-        self.counter.add(f"source:{source}")
-        self.counter.add(f"user:{source}:{username or '-'}")
+        keys = [_source_key(source), _user_key(source, username)]
         if registry is not None:
-            self.counter.add(f"registry:{registry}")
+            keys.append(_registry_key(registry))
+        self.counts.add(keys, self.limits.window)
 
-    def succeeded(self, source_ip: str | None, username: str | None) -> None:
-        """A right password ends the (address, name) count; the address count stays."""
-        self.counter.clear(f"user:{source_ip or '-'}:{username or '-'}")
+    def succeeded(self, source_ip: str | None, username: str | None, had_failures: bool) -> None:
+        """A right password ends the (address, name) count; the address count stays.
+        ``had_failures`` is what ``check`` said: without failures there is nothing to write."""
+        if had_failures:
+            self.counts.clear(_user_key(source_ip or "-", username))
 
-    def _refuse_if_over(self, key: str, limit: int, what: str) -> None:
-        count, oldest = self.counter.recent(key, self.limits.window)
-        if count < limit or oldest is None:
+    def _refuse_if_over(
+        self, recent: tuple[int, dt.datetime] | None, limit: int, what: str
+    ) -> None:
+        if recent is None or recent[0] < limit:
             return
-        retry_after = max(int(oldest + self.limits.window - time.monotonic()) + 1, 1)
+        ends = recent[1] + dt.timedelta(seconds=self.limits.window)
+        retry_after = max(int((ends - utcnow()).total_seconds()) + 1, 1)
         raise Throttled(f"{what}; try again in {retry_after} seconds", retry_after)
+
+
+def _source_key(source: str) -> str:
+    return f"source:{source}"
+
+
+def _user_key(source: str, username: str | None) -> str:
+    return f"user:{source}:{username or '-'}"
+
+
+def _registry_key(registry: str) -> str:
+    return f"registry:{registry}"

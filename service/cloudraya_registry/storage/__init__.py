@@ -1,33 +1,46 @@
-"""Blob storage behind a driver boundary: content-addressed blobs plus resumable upload files.
+"""Blob storage: a small driver contract (filesystem, S3-compatible, in-memory for tests)
+under one content-addressed blob store that owns digests, upload sessions and verification.
 
-The data plane and garbage collector only talk to the :class:`BlobStore` protocol, so an
-S3-compatible driver can be added beside the filesystem one without touching the handlers.
+The data plane and the garbage collector only talk to :class:`BlobStore`; drivers only store
+files under paths (see :mod:`~cloudraya_registry.storage.driver`).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from cloudraya_registry.storage.base import (
+from cloudraya_registry.storage.blobstore import (
     BlobStore,
     DigestMismatchError,
     StoredObject,
     UploadMissingError,
     UploadWriter,
 )
-from cloudraya_registry.storage.filesystem import FilesystemBlobStore
+from cloudraya_registry.storage.driver import (
+    FileInfo,
+    FileWriter,
+    PathNotFound,
+    StorageDriver,
+    StorageUnavailable,
+)
+from cloudraya_registry.storage.factory import (
+    StorageUrlError,
+    default_storage_url,
+    open_blob_store,
+    open_driver,
+)
 
 __all__ = [
     "BlobStore",
     "DigestMismatchError",
-    "FilesystemBlobStore",
+    "FileInfo",
+    "FileWriter",
+    "PathNotFound",
+    "StorageDriver",
+    "StorageUnavailable",
+    "StorageUrlError",
     "StoredObject",
     "UploadMissingError",
     "UploadWriter",
+    "default_storage_url",
     "open_blob_store",
+    "open_driver",
 ]
-
-
-def open_blob_store(data_dir: Path) -> BlobStore:
-    """The blob store of a service data directory (local disk under ``data_dir/blobs``)."""
-    return FilesystemBlobStore(Path(data_dir) / "blobs")

@@ -1,34 +1,29 @@
-"""Local-disk blob store.
+"""The local-disk driver: files under a root directory, crash-safe.
 
-Layout under the root directory::
-
-    <algorithm>/<first two hex>/<hex>   committed blobs (written once, renamed into place)
-    _uploads/<upload id>                 partial upload data
-    _tmp/                                scratch files for small puts
-
-Bytes reach a final path only by ``rename`` after an ``fsync`` and a digest check, so a crash
-never leaves a partial blob under a digest name. The running digest of an upload lives in
-memory; after a restart (or on another replica) it is recomputed from the partial file.
+Small files are written to ``_tmp/`` and renamed into place after an ``fsync``; a writer
+appends to its file in place and ``commit()`` makes it durable. A crash therefore never leaves
+a half-written file under a final name, only scratch files (swept by garbage collection) and
+partial upload files (which belong to upload sessions).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
+import shutil
+import stat
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from cloudraya_registry.storage.base import DigestMismatchError, StoredObject, UploadMissingError
+from cloudraya_registry.storage.driver import (
+    FileInfo,
+    PathNotFound,
+    StorageUnavailable,
+    check_path,
+)
 
-DIGEST_PATTERN = re.compile(r"^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$")
-UPLOAD_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-SUPPORTED_ALGORITHMS = ("sha256", "sha512")
-_READ_CHUNK = 4 * 1024 * 1024
-_RUNNING_ALGORITHM = "sha256"
+SCRATCH_DIR = "_tmp"
 
 
 def _fsync_dir(path: Path) -> None:
@@ -39,99 +34,86 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-class _RunningHash:
-    """The sha256 state of an upload together with the byte count it covers."""
-
-    __slots__ = ("hasher", "offset")
-
-    def __init__(self, hasher: hashlib._Hash, offset: int) -> None:
-        self.hasher = hasher
-        self.offset = offset
-
-
-class FilesystemUploadWriter:
-    """Appends to an upload file and feeds the running digest in one pass."""
-
-    def __init__(self, store: FilesystemBlobStore, upload_id: str, path: Path) -> None:
-        self._store = store
-        self._upload_id = upload_id
-        self._file = open(path, "ab", buffering=0)  # noqa: SIM115 - closed in close()
-        self.offset = self._file.seek(0, os.SEEK_END)
-        self._hash = store._running_hash(upload_id, path, self.offset)
+class FilesystemWriter:
+    def __init__(self, path: Path, append: bool) -> None:
+        if append and not path.is_file():
+            raise PathNotFound(str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        self._file = open(path, "ab" if append else "wb", buffering=0)  # noqa: SIM115
+        self._start = self.size = self._file.seek(0, os.SEEK_END)
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         view = memoryview(data)
         while view:
             written = self._file.write(view)
             view = view[written:]
-        self._hash.update(data)
-        self.offset += len(data)
+        self.size += len(data)
 
     def close(self) -> None:
         self._file.close()
-        self._store._remember_hash(self._upload_id, self._hash, self.offset)
+
+    def abort(self) -> None:
+        self._file.truncate(self._start)
+        self.size = self._start
+        self._file.close()
+
+    def cancel(self) -> None:
+        self._file.close()
+        self._path.unlink(missing_ok=True)
+
+    def commit(self) -> None:
+        os.fsync(self._file.fileno())
+        self._file.close()
 
 
-class FilesystemBlobStore:
-    """The :class:`~cloudraya_registry.storage.base.BlobStore` on a local directory."""
+class FilesystemDriver:
+    """The :class:`~cloudraya_registry.storage.driver.StorageDriver` on a local directory."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self._uploads = self.root / "_uploads"
-        self._tmp = self.root / "_tmp"
-        for directory in (self.root, self._uploads, self._tmp):
-            directory.mkdir(parents=True, exist_ok=True)
-        self._hashes: dict[str, _RunningHash] = {}
-        self._hashes_lock = threading.Lock()
+        self._scratch = self.root / SCRATCH_DIR
+        self._scratch.mkdir(parents=True, exist_ok=True)
 
-    # -- paths -----------------------------------------------------------------------------
-    def _blob_path(self, digest: str) -> Path:
-        if not DIGEST_PATTERN.match(digest):
-            raise ValueError(f"not a supported digest: {digest!r}")
-        algorithm, hex_digest = digest.split(":", 1)
-        return self.root / algorithm / hex_digest[:2] / hex_digest
+    def _full(self, path: str) -> Path:
+        return self.root / check_path(path)
 
-    def _upload_path(self, upload_id: str) -> Path:
-        if not UPLOAD_ID_PATTERN.match(upload_id):
-            raise UploadMissingError(upload_id)
-        return self._uploads / upload_id
+    def describe(self) -> str:
+        return f"file://{self.root}"
 
-    # -- blobs -----------------------------------------------------------------------------
-    def stat(self, digest: str) -> int | None:
+    def ping(self) -> None:
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise StorageUnavailable(f"storage directory {self.root} is not writable")
+
+    def stat(self, path: str) -> FileInfo | None:
         try:
-            return self._blob_path(digest).stat().st_size
-        except FileNotFoundError:
+            info = self._full(path).stat()
+        except (FileNotFoundError, NotADirectoryError):
             return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        return FileInfo(path, info.st_size, info.st_mtime)
 
-    def local_path(self, digest: str) -> Path | None:
-        """Where the blob lives on disk (lets the server hand the file to the OS directly)."""
-        path = self._blob_path(digest)
-        return path if path.exists() else None
-
-    def open_read(self, digest: str) -> BinaryIO | None:
+    def reader(self, path: str, offset: int = 0) -> BinaryIO:
         try:
-            return open(self._blob_path(digest), "rb")
-        except FileNotFoundError:
-            return None
+            handle = open(self._full(path), "rb")  # noqa: SIM115 - the caller closes it
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise PathNotFound(path) from None
+        if offset:
+            handle.seek(offset)
+        return handle
 
-    def read_bytes(self, digest: str, max_size: int) -> bytes | None:
-        with_reader = self.open_read(digest)
-        if with_reader is None:
-            return None
-        with with_reader as reader:
-            data = reader.read(max_size + 1)
+    def get_content(self, path: str, max_size: int) -> bytes:
+        with self.reader(path) as handle:
+            data = handle.read(max_size + 1)
         if len(data) > max_size:
-            raise ValueError(f"blob {digest} is larger than {max_size} bytes")
+            raise ValueError(f"{path} is larger than {max_size} bytes")
         return data
 
-    def put_bytes(self, digest: str, data: bytes) -> None:
-        algorithm, expected = digest.split(":", 1)
-        actual = hashlib.new(algorithm, data).hexdigest()
-        if actual != expected:
-            raise DigestMismatchError(digest, f"{algorithm}:{actual}")
-        final = self._blob_path(digest)
+    def put_content(self, path: str, data: bytes) -> None:
+        final = self._full(path)
         final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="put-")
+        fd, tmp_name = tempfile.mkstemp(dir=self._scratch, prefix="put-")
         try:
             with os.fdopen(fd, "wb") as tmp:
                 tmp.write(data)
@@ -143,139 +125,71 @@ class FilesystemBlobStore:
             raise
         _fsync_dir(final.parent)
 
-    def delete(self, digest: str) -> bool:
+    def writer(self, path: str, append: bool = False) -> FilesystemWriter:
+        return FilesystemWriter(self._full(path), append)
+
+    def resumable_size(self, path: str) -> int | None:
+        info = self.stat(path)
+        return None if info is None else info.size
+
+    def list(self, prefix: str) -> Iterator[FileInfo]:
+        base = self._full(prefix)
+        if not base.is_dir():
+            return
+        for directory, _dirs, files in os.walk(base):
+            for name in files:
+                full = Path(directory) / name
+                try:
+                    info = full.stat()
+                except FileNotFoundError:
+                    continue
+                yield FileInfo(str(full.relative_to(self.root)), info.st_size, info.st_mtime)
+
+    def children(self, prefix: str) -> Iterator[str]:
         try:
-            self._blob_path(digest).unlink()
+            yield from sorted(entry.name for entry in self._full(prefix).iterdir())
+        except (FileNotFoundError, NotADirectoryError):
+            return
+
+    def move(self, source: str, destination: str) -> None:
+        target = self._full(destination)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        origin = self._full(source)
+        try:
+            # A fresh mtime gives the garbage collector's grace period a correct start.
+            os.utime(origin)
+            os.replace(origin, target)
         except FileNotFoundError:
+            raise PathNotFound(source) from None
+        _fsync_dir(target.parent)
+
+    def delete(self, path: str) -> bool:
+        full = self._full(path)
+        if full.is_dir():
+            shutil.rmtree(full, ignore_errors=True)
+            return True
+        try:
+            full.unlink()
+        except (FileNotFoundError, NotADirectoryError):
             return False
         return True
 
-    def iter_blobs(self) -> Iterator[StoredObject]:
-        for algorithm in SUPPORTED_ALGORITHMS:
-            base = self.root / algorithm
-            if not base.is_dir():
-                continue
-            for prefix in base.iterdir():
-                if not prefix.is_dir():
-                    continue
-                for entry in prefix.iterdir():
-                    digest = f"{algorithm}:{entry.name}"
-                    if not DIGEST_PATTERN.match(digest):
-                        continue
-                    try:
-                        info = entry.stat()
-                    except FileNotFoundError:
-                        continue
-                    yield StoredObject(digest, info.st_size, info.st_mtime)
+    def local_path(self, path: str) -> Path | None:
+        full = self._full(path)
+        return full if full.is_file() else None
 
-    def iter_tmp_files(self) -> Iterator[StoredObject]:
-        """Scratch files left behind by a crash during a small put."""
-        for entry in self._tmp.iterdir():
+    def redirect_url(self, path: str) -> str | None:
+        return None
+
+    # -- crash leftovers ---------------------------------------------------------------------
+    def scratch_files(self) -> Iterator[FileInfo]:
+        """Scratch files a crash during ``put_content`` left behind."""
+        for entry in self._scratch.iterdir():
             try:
                 info = entry.stat()
             except FileNotFoundError:
                 continue
-            yield StoredObject(entry.name, info.st_size, info.st_mtime)
+            yield FileInfo(entry.name, info.st_size, info.st_mtime)
 
-    def delete_tmp_file(self, name: str) -> None:
-        (self._tmp / Path(name).name).unlink(missing_ok=True)
-
-    # -- uploads ---------------------------------------------------------------------------
-    def create_upload(self, upload_id: str) -> None:
-        self._upload_path(upload_id).touch(exist_ok=False)
-        self._remember_hash(upload_id, hashlib.new(_RUNNING_ALGORITHM), 0)
-
-    def upload_size(self, upload_id: str) -> int | None:
-        try:
-            return self._upload_path(upload_id).stat().st_size
-        except (FileNotFoundError, UploadMissingError):
-            return None
-
-    def open_upload(self, upload_id: str) -> FilesystemUploadWriter:
-        path = self._upload_path(upload_id)
-        if not path.exists():
-            raise UploadMissingError(upload_id)
-        return FilesystemUploadWriter(self, upload_id, path)
-
-    def seal_upload(self, upload_id: str, algorithm: str) -> tuple[int, str]:
-        path = self._upload_path(upload_id)
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except FileNotFoundError:
-            raise UploadMissingError(upload_id) from None
-        try:
-            os.fsync(fd)
-            size = os.fstat(fd).st_size
-        finally:
-            os.close(fd)
-        if algorithm == _RUNNING_ALGORITHM:
-            hasher = self._running_hash(upload_id, path, size)
-        else:
-            hasher = _hash_file(path, algorithm, size)
-        return size, f"{algorithm}:{hasher.hexdigest()}"
-
-    def promote_upload(self, upload_id: str, digest: str) -> None:
-        source = self._upload_path(upload_id)
-        final = self._blob_path(digest)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # A fresh mtime gives the garbage collector's grace period a correct start.
-            os.utime(source)
-            os.replace(source, final)
-        except FileNotFoundError:
-            raise UploadMissingError(upload_id) from None
-        _fsync_dir(final.parent)
-        self._forget_hash(upload_id)
-
-    def truncate_upload(self, upload_id: str, size: int) -> None:
-        path = self._upload_path(upload_id)
-        try:
-            os.truncate(path, size)
-        except FileNotFoundError:
-            raise UploadMissingError(upload_id) from None
-        self._forget_hash(upload_id)
-
-    def delete_upload(self, upload_id: str) -> None:
-        try:
-            self._upload_path(upload_id).unlink(missing_ok=True)
-        except UploadMissingError:
-            return
-        self._forget_hash(upload_id)
-
-    def iter_uploads(self) -> Iterator[StoredObject]:
-        for entry in self._uploads.iterdir():
-            try:
-                info = entry.stat()
-            except FileNotFoundError:
-                continue
-            yield StoredObject(entry.name, info.st_size, info.st_mtime)
-
-    # -- running digests ---------------------------------------------------------------------
-    def _running_hash(self, upload_id: str, path: Path, size: int) -> hashlib._Hash:
-        """A copy of the running sha256 at ``size`` bytes, recomputed from disk when unknown."""
-        with self._hashes_lock:
-            known = self._hashes.get(upload_id)
-            if known is not None and known.offset == size:
-                return known.hasher.copy()
-        return _hash_file(path, _RUNNING_ALGORITHM, size)
-
-    def _remember_hash(self, upload_id: str, hasher: hashlib._Hash, offset: int) -> None:
-        with self._hashes_lock:
-            self._hashes[upload_id] = _RunningHash(hasher.copy(), offset)
-
-    def _forget_hash(self, upload_id: str) -> None:
-        with self._hashes_lock:
-            self._hashes.pop(upload_id, None)
-
-
-def _hash_file(path: Path, algorithm: str, size: int) -> hashlib._Hash:
-    hasher = hashlib.new(algorithm)
-    remaining = size
-    with open(path, "rb") as reader:
-        while remaining > 0:
-            chunk = reader.read(min(_READ_CHUNK, remaining))
-            if not chunk:
-                break
-            hasher.update(chunk)
-            remaining -= len(chunk)
-    return hasher
+    def delete_scratch_file(self, name: str) -> None:
+        (self._scratch / Path(name).name).unlink(missing_ok=True)

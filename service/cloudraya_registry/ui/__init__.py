@@ -43,8 +43,8 @@ def mount(app: fastapi.FastAPI, state: ServiceState) -> None:
     from cloudraya_registry.ui.rendering import PACKAGE_DIR, STATIC_PREFIX
     from cloudraya_registry.ui.session import SessionStore
 
-    del state  # the routes read it from app.state.service, like the control plane does
-    app.state.ui_sessions = SessionStore()
+    # The routes read the state from app.state.service, like the control plane does.
+    app.state.ui_sessions = SessionStore(state.db)
     app.mount(STATIC_PREFIX, StaticFiles(directory=PACKAGE_DIR / "static"), name="ui-static")
     for module in (auth_routes, artifact_routes, registry_routes, fallback):
         app.include_router(module.router, max_body_size=MAX_REQUEST_BODY_BYTES)

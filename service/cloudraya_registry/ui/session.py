@@ -2,27 +2,31 @@
 
 The cookie is signed (itsdangerous), HttpOnly, SameSite=Strict, scoped to ``/ui`` and
 ``Secure`` when the service is served over HTTPS. Before sign-in it carries only a CSRF token
-(and flash messages). After sign-in it carries only a random session id; the server keeps, in
-memory, the SHA-256 digest of the API token (never the token), the CSRF token and the expiry.
-Signing out forgets the id, so a copy of the old cookie is worthless; a restart of the service
-signs everybody out. Every request re-checks the digest against the token table, so a deleted
-API token ends its dashboard sessions at once.
+(and flash messages). After sign-in it carries only a random session id; the database keeps,
+under the SHA-256 of that id, the SHA-256 digest of the API token (never the token), the CSRF
+token and the expiry, so every replica continues every session and a restart signs nobody
+out. Signing out forgets the id, so a copy of the old cookie is worthless. Every request
+re-checks the digest against the token table, so a deleted API token ends its dashboard
+sessions at once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, update
 from starlette.requests import Request
 from starlette.responses import Response
 
+from cloudraya_registry.db.models import UiSession as UiSessionRow
+from cloudraya_registry.db.models import as_utc, utcnow
+from cloudraya_registry.db.session import Database
 from cloudraya_registry.domain.actors import Actor
 from cloudraya_registry.domain.api_tokens import (
     TokenOwner,
@@ -35,7 +39,6 @@ from cloudraya_registry.state import ServiceState
 COOKIE_NAME = "cloudraya_ui"
 COOKIE_PATH = "/ui"
 SESSION_MAX_AGE_S = 12 * 60 * 60
-MAX_SESSIONS = 10_000
 CSRF_FIELD = "csrf_token"
 
 
@@ -43,44 +46,54 @@ CSRF_FIELD = "csrf_token"
 class _Stored:
     token_sha256: str
     csrf_token: str
-    expires_at: float
     flash: list[dict[str, str]] = field(default_factory=list)
 
 
-class SessionStore:
-    """Signed-in sessions of this process, by session id."""
+def _sid_digest(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()
 
-    def __init__(self) -> None:
-        self._sessions: dict[str, _Stored] = {}
-        self._lock = threading.Lock()
+
+class SessionStore:
+    """Signed-in sessions, in the database so that any replica continues any session; a row is
+    found by the SHA-256 of the session id, so the table alone signs nobody in."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def create(self, token_sha256: str, csrf_token: str) -> str:
         sid = secrets.token_urlsafe(32)
-        with self._lock:
-            self._prune()
-            if len(self._sessions) >= MAX_SESSIONS:  # oldest first: dicts keep insertion order
-                del self._sessions[next(iter(self._sessions))]
-            self._sessions[sid] = _Stored(
-                token_sha256, csrf_token, time.monotonic() + SESSION_MAX_AGE_S
+        now = utcnow()
+        with self.db.write() as session:
+            session.execute(delete(UiSessionRow).where(UiSessionRow.expires_at <= now))
+            session.add(
+                UiSessionRow(
+                    id_sha256=_sid_digest(sid),
+                    token_sha256=token_sha256,
+                    csrf_token=csrf_token,
+                    expires_at=now + dt.timedelta(seconds=SESSION_MAX_AGE_S),
+                    flash=[],
+                )
             )
         return sid
 
     def get(self, sid: str) -> _Stored | None:
-        with self._lock:
-            stored = self._sessions.get(sid)
-            if stored is not None and stored.expires_at <= time.monotonic():
-                del self._sessions[sid]
-                return None
-            return stored
+        with self.db.read() as session:
+            row = session.get(UiSessionRow, _sid_digest(sid))
+        if row is None or as_utc(row.expires_at) <= utcnow():
+            return None
+        return _Stored(row.token_sha256, row.csrf_token, list(row.flash or []))
+
+    def set_flash(self, sid: str, flash: list[dict[str, str]]) -> None:
+        with self.db.write() as session:
+            session.execute(
+                update(UiSessionRow)
+                .where(UiSessionRow.id_sha256 == _sid_digest(sid))
+                .values(flash=flash)
+            )
 
     def drop(self, sid: str) -> None:
-        with self._lock:
-            self._sessions.pop(sid, None)
-
-    def _prune(self) -> None:
-        now = time.monotonic()
-        for sid in [s for s, stored in self._sessions.items() if stored.expires_at <= now]:
-            del self._sessions[sid]
+        with self.db.write() as session:
+            session.execute(delete(UiSessionRow).where(UiSessionRow.id_sha256 == _sid_digest(sid)))
 
 
 @dataclass
@@ -182,9 +195,7 @@ def store(response: Response, request: Request, state: ServiceState, session: Ui
     if not session.changed:
         return
     if session.sid:
-        stored = store_of(request).get(session.sid)
-        if stored is not None:
-            stored.flash = session.flash
+        store_of(request).set_flash(session.sid, session.flash)
         payload: dict[str, Any] = {"sid": session.sid}
     else:
         payload = {"csrf": session.csrf_token}

@@ -6,6 +6,7 @@ import asyncio
 import base64
 
 import pytest
+from cloudraya_registry.db.locks import UploadLocks
 from cloudraya_registry.db.models import AuditEvent
 from cloudraya_registry.domain import registries
 from cloudraya_registry.oci.auth import Authenticator
@@ -13,7 +14,6 @@ from cloudraya_registry.oci.context import Context, DataPlaneServices, Route
 from cloudraya_registry.oci.errors import OciError
 from cloudraya_registry.oci.names import parse_repository_name
 from cloudraya_registry.oci.policies import auth
-from cloudraya_registry.oci.uploads import UploadLocks
 from sqlalchemy import select
 from starlette.requests import Request
 
@@ -36,7 +36,7 @@ def _context(world: World, repository: str | None, authorization: str | None) ->
         "client": ("127.0.0.9", 5555),
         "query_string": b"",
     }
-    services = DataPlaneServices(Authenticator(world.state), UploadLocks())
+    services = DataPlaneServices(Authenticator(world.state), UploadLocks(world.state.db))
     repo = parse_repository_name(repository) if repository else None
     return Context(world.state, services, Request(scope), Route(_noop), repo, {})
 
@@ -87,7 +87,7 @@ def test_another_registry_is_denied_and_audited_there(world_with_password: World
 def test_a_token_for_pull_does_not_push(world_with_password: World) -> None:
     world = world_with_password
     registry = world.registry
-    services = DataPlaneServices(Authenticator(world.state), UploadLocks())
+    services = DataPlaneServices(Authenticator(world.state), UploadLocks(world.state.db))
     token, _ = services.auth.issue_token(registry, ["repository:step-registry/app:pull"])
     pulling = _context(world, "step-registry/app", f"Bearer {token}")
     asyncio.run(auth.pull(pulling))
