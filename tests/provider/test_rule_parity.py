@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 from cloudraya_provider import image_names, naming, passwords, registry
-from cloudraya_registry.controlplane import deps, schemas
-from cloudraya_registry.controlplane import naming as service_naming
+from cloudraya_registry.domain import names as service_naming
+from cloudraya_registry.domain import registries as service_registries
 from cloudraya_registry.security import passwords as service_passwords
 
 PASSWORDS = [
@@ -41,16 +41,16 @@ def test_generated_passwords_satisfy_the_service():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_registry_name_rule_matches_the_service(name):
-    assert (naming.name_problem(name) is None) == deps.is_registry_name(name)
+    assert (naming.name_problem(name) is None) == service_naming.is_registry_name(name)
 
 
 def test_storage_limits_and_image_name_patterns_match_the_service():
     assert (registry.STORAGE_STEP_GB, registry.MAX_STORAGE_GB) == (
-        schemas.STORAGE_STEP_GB,
-        schemas.MAX_STORAGE_GB,
+        service_registries.STORAGE_STEP_GB,
+        service_registries.MAX_STORAGE_GB,
     )
-    assert registry.DEFAULT_STORAGE_GB == schemas.MIN_STORAGE_GB
+    assert registry.DEFAULT_STORAGE_GB == service_registries.MIN_STORAGE_GB
     assert image_names.REPOSITORY_PATTERN.pattern == service_naming.REPOSITORY_PATTERN
     assert image_names.TAG_PATTERN.pattern == service_naming.TAG_PATTERN
     assert image_names.MAX_REPOSITORY_LENGTH == service_naming.MAX_REPOSITORY_LENGTH
-    assert naming.NAME_PATTERN.pattern == deps.REGISTRY_NAME_PATTERN
+    assert naming.NAME_PATTERN.pattern == service_naming.REGISTRY_NAME_PATTERN
