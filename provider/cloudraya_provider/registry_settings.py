@@ -14,7 +14,7 @@ from .api import NotFound, Settings
 
 if TYPE_CHECKING:
     from .client import CloudRayaClient
-from .framework import Operation, Props, ReadResult, Resource
+from .framework import CheckContext, CheckResult, Operation, Props, ReadResult, Resource
 from .globs import TAG_GLOB, TAG_GLOB_RULE
 from .kinds import Boolean, ListOf, String
 from .registry_fields import registry_reference
@@ -55,8 +55,6 @@ SPEC = Spec(
         Field(
             "tagImmutabilityExclusions",
             ListOf(String(rule=TAG_GLOB), max_items=MAX_EXCLUSIONS),
-            default=[],
-            always=True,
             doc=(
                 "Tag globs that stay mutable while `tagImmutability` is on, for example "
                 f'`["latest", "dev-*"]`: {{rule}}; each pattern has {TAG_GLOB_RULE}.'
@@ -68,12 +66,14 @@ SPEC = Spec(
 
 
 def settings_props(registry: str, settings: Settings) -> Props:
-    return {
+    props: Props = {
         "registry": registry,
         "tagImmutability": settings.tag_immutability,
         "scanOnPush": settings.scan_on_push,
-        "tagImmutabilityExclusions": list(settings.tag_immutability_exclusions),
     }
+    if settings.tag_immutability_exclusions:  # none and `[]` are the same setting
+        props["tagImmutabilityExclusions"] = list(settings.tag_immutability_exclusions)
+    return props
 
 
 class RegistrySettings(Resource):
@@ -81,6 +81,12 @@ class RegistrySettings(Resource):
 
     def __init__(self, client: CloudRayaClient) -> None:
         self._client = client
+
+    def check(self, ctx: CheckContext, olds: Props, news: Props) -> CheckResult:
+        result = super().check(ctx, olds, news)
+        if result.inputs.get("tagImmutabilityExclusions") == []:
+            del result.inputs["tagImmutabilityExclusions"]  # the same as none: no diff between
+        return result
 
     def _apply(self, registry: str, inputs: Props) -> Props:
         applied = self._client.update_settings(

@@ -21,7 +21,6 @@ def test_settings_apply_update_in_place_and_reset_on_delete():
         "registry": "dev-registry",
         "tagImmutability": False,
         "scanOnPush": True,
-        "tagImmutabilityExclusions": [],
     }
 
     id, state = resource.create(inputs, OP)
