@@ -88,14 +88,23 @@ def save_settings(
     name: str,
     tag_immutability: Checkbox = None,
     scan_on_push: Checkbox = None,
+    exclusions: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    saved = actions.update_settings(
-        state_of(request),
-        _caller(request),
-        name,
-        tag_immutability=tag_immutability is not None,
-        scan_on_push=scan_on_push is not None,
-    )
+    try:
+        saved = actions.update_settings(
+            state_of(request),
+            _caller(request),
+            name,
+            tag_immutability=tag_immutability is not None,
+            scan_on_push=scan_on_push is not None,
+            tag_immutability_exclusions=[
+                p.strip() for p in exclusions.replace("\n", ",").split(",") if p.strip()
+            ],
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _refused_form(request, name, "settings", exc)
     on_off = {True: "on", False: "off"}
     session_of(request).add_flash(
         "success",
