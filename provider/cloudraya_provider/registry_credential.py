@@ -20,7 +20,9 @@ from .framework import (
     CheckContext,
     CheckFailure,
     CheckResult,
+    DiffResult,
     Operation,
+    PropertyChange,
     Props,
     ReadResult,
     Resource,
@@ -204,6 +206,13 @@ class RegistryCredential(Resource):
                         "expiresAt", f"expiresAt {show(expires)} is in the past: give a future time"
                     )
                 )
+        return result
+
+    def diff(self, id: str, old_state: Props, old_inputs: Props, news: Props) -> DiffResult:
+        result = super().diff(id, old_state, old_inputs, news)
+        if "passwordUpdatedAt" in old_state and "password" not in old_state:
+            # Rotated elsewhere: the next update rotates again, to a password the stack knows.
+            result.changes.setdefault("keepers", PropertyChange("update"))
         return result
 
     def preview_update(

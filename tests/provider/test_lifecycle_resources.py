@@ -135,6 +135,13 @@ def test_credential_create_read_rotate_and_revocation_drift(
     assert rotated["password"] != state["password"]
     assert reader.get_manifest(f"{REGISTRY}/app", "v1.0.0").status_code == 401
 
+    # Rotated elsewhere: the stack's password is gone from the state and an update is planned.
+    with service.api() as api:
+        api.post(f"/registries/{REGISTRY}/credentials/puller/rotate")
+    stale = resource.read(id, rotated, inputs, Operation())
+    assert stale is not None and "password" not in stale.state
+    assert "keepers" in resource.diff(id, stale.state, stale.inputs, inputs).changes
+
     with service.api() as api:
         assert api.delete(f"/registries/{REGISTRY}/credentials/puller").status_code == 204
     assert resource.read(id, rotated, inputs, Operation()) is None

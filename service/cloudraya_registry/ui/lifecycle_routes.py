@@ -15,7 +15,7 @@ from cloudraya_registry.domain.errors import DomainError, InvalidArgument, NotFo
 from cloudraya_registry.domain.retention import DEFAULT_SCHEDULE, SCHEDULES
 from cloudraya_registry.domain.scoped_credentials import ACCESS_LEVELS, NAME_RULE
 from cloudraya_registry.errors import status_of
-from cloudraya_registry.ui import actions
+from cloudraya_registry.ui import actions, formatting
 from cloudraya_registry.ui.rendering import (
     UI_PREFIX,
     UiRoute,
@@ -195,7 +195,7 @@ def create_credential(
     expires_at: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     state, caller = state_of(request), _caller(request)
-    globs = [p.strip() for p in repositories.replace("\n", ",").split(",") if p.strip()]
+    globs = formatting.listed(repositories)
     try:
         issued = actions.create_scoped_credential(
             state, caller, name, credential.strip(), access, globs or None, _expiry(expires_at)

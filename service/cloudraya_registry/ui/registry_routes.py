@@ -12,7 +12,7 @@ from cloudraya_registry.domain.audit import LABELS as ACTION_LABELS
 from cloudraya_registry.domain.errors import DomainError, NotFound
 from cloudraya_registry.domain.registries import MIN_STORAGE_GB, STORAGE_STEP_GB
 from cloudraya_registry.errors import status_of
-from cloudraya_registry.ui import actions
+from cloudraya_registry.ui import actions, formatting
 from cloudraya_registry.ui.rendering import (
     UI_PREFIX,
     UiRoute,
@@ -97,9 +97,7 @@ def save_settings(
             name,
             tag_immutability=tag_immutability is not None,
             scan_on_push=scan_on_push is not None,
-            tag_immutability_exclusions=[
-                p.strip() for p in exclusions.replace("\n", ",").split(",") if p.strip()
-            ],
+            tag_immutability_exclusions=formatting.listed(exclusions),
         )
     except NotFound:
         raise
