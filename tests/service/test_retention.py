@@ -239,3 +239,26 @@ def test_removed_policy_is_gone(service: InProcessService) -> None:
         response = api.get(f"/registries/{REGISTRY}/retention-policy")
     assert response.status_code == 404
     assert "no retention policy" in response.json()["error"]["message"]
+
+
+def test_a_run_while_another_holds_the_registry_is_refused(service: InProcessService) -> None:
+    """Only one run per registry at a time: the lock is in the database (a process lock on
+    SQLite), so a second run (here: the API's, while a run holds it) is refused, not doubled."""
+    from cloudraya_registry.db.locks import LockKey, try_lock
+
+    client = registry_with_client(service, REGISTRY)
+    old = _push(client, "app", "old")
+    _push(client, "app", "new")
+    rules = [{"repository_pattern": "app", "keep_last_pushed": 1}]
+    assert service.state is not None
+    with service.api() as api:
+        api.put(f"/registries/{REGISTRY}/retention-policy", json={"rules": rules})
+        with try_lock(service.state.db, LockKey.RETENTION, REGISTRY) as held:
+            assert held
+            busy = api.post(f"/registries/{REGISTRY}/retention-policy/run")
+            assert run_due(service.state) == []
+        assert busy.status_code == 409
+        assert "in progress" in busy.json()["error"]["message"]
+        assert client.get_manifest(f"{REGISTRY}/app", old.digest).status_code == 200
+        assert api.post(f"/registries/{REGISTRY}/retention-policy/run").status_code == 200
+    assert client.get_manifest(f"{REGISTRY}/app", old.digest).status_code == 404
