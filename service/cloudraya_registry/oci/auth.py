@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -38,11 +37,8 @@ from cloudraya_registry.domain.scoped_credentials import (
     split_username,
 )
 from cloudraya_registry.executors import in_thread
-from cloudraya_registry.faults import storage_full
 from cloudraya_registry.security.login_throttle import FailureCounts, Limits, LoginThrottle
 from cloudraya_registry.state import ServiceState
-
-log = logging.getLogger(__name__)
 
 TOKEN_LIFETIME_SECONDS = 300
 THROTTLED_ANSWER_DELAY_SECONDS = 1.0
@@ -313,13 +309,7 @@ class Authenticator:
         have been guessed, against the throttles."""
         if guess and failure.method == "basic":
             name = failure.registry.name if failure.registry else None
-            try:
-                await in_thread(self.throttle.failed, source_ip, username, name)
-            except Exception as error:
-                if not storage_full(error):
-                    raise
-                # A full disk must not turn a wrong password into anything but a 401.
-                log.warning("could not count a failed login: storage is full")
+            await in_thread(self.throttle.failed, source_ip, username, name)
         if failure.registry is not None:
             await in_thread(
                 self.state.failed_logins.record,
