@@ -138,6 +138,8 @@ def test_rotation_replaces_the_password(service: InProcessService, owner: OciCli
         ({"name": "x", "access": "delete"}, "pull"),
         ({"name": "x", "access": "pull", "repositories": ["App"]}, "not a repository pattern"),
         ({"name": "x", "access": "pull", "expires_at": "2001-01-01T00:00:00Z"}, "in the past"),
+        ({"name": "x", "access": "pull", "expires_at": "2030-01-01T00:00:00"}, "time zone"),
+        ({"name": "x", "access": "pull", "expires_at": "9999-12-31T23:59:59-14:00"}, "range"),
     ],
 )
 def test_bad_credential_requests_say_what_is_allowed(

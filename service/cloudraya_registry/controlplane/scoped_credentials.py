@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from cloudraya_registry.controlplane.deps import CallerDep, NoStore, StateDep
 from cloudraya_registry.controlplane.views import Strict, Timestamp
@@ -18,6 +19,18 @@ router = APIRouter(tags=["scoped credentials"])
 Access = Literal["pull", "push"]
 
 
+def _in_utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError("give a time zone, for example 2027-01-31T00:00:00Z")
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range") from None
+
+
+Expiry = Annotated[dt.datetime, AfterValidator(_in_utc)]
+
+
 class CreateCredentialRequest(Strict):
     name: str = Field(description=f"Credential name: {scoped_credentials.NAME_RULE}.")
     access: Access = Field(description="`pull`, or `push` (which includes pull). Never delete.")
@@ -25,8 +38,9 @@ class CreateCredentialRequest(Strict):
         default=None,
         description=f"Repository globs it may act on ({REPOSITORY_GLOB_RULE}); all when absent.",
     )
-    expires_at: Timestamp | None = Field(
-        default=None, description="When it stops working (RFC 3339); never when absent."
+    expires_at: Expiry | None = Field(
+        default=None,
+        description="When it stops working (RFC 3339 with a time zone); never when absent.",
     )
 
 

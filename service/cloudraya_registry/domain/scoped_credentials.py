@@ -197,10 +197,15 @@ def check_request(
         for pattern in repositories:
             if problem := globs.repository_glob_problem(pattern):
                 raise InvalidArgument(f"repositories: {problem}")
-    if expires_at is not None and as_utc(expires_at) <= utcnow():
-        raise InvalidArgument(
-            f"expires_at: {as_utc(expires_at).isoformat()} is in the past; give a future time"
-        )
+    if expires_at is not None:
+        try:
+            when = as_utc(expires_at)
+        except OverflowError:
+            raise InvalidArgument("expires_at: the time is out of range") from None
+        if when <= utcnow():
+            raise InvalidArgument(
+                f"expires_at: {when.isoformat()} is in the past; give a future time"
+            )
 
 
 def _load(session: Session, registry_id: int, registry: str, name: str) -> RegistryCredential:
