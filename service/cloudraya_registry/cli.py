@@ -137,7 +137,9 @@ def service_config(args: argparse.Namespace, environ=None) -> settings.ServiceCo
 def _serve(args: argparse.Namespace) -> int:
     from cloudraya_registry.app import create_app
     from cloudraya_registry.bootstrap import build_state
+    from cloudraya_registry.metrics import prepare_multiprocess_dir
 
+    prepare_multiprocess_dir()
     state = build_state(service_config(args))
     # CPU-bound moments (parsing a 4 MiB manifest, hashing) hand the interpreter over to the
     # event loop every millisecond instead of every 5, so other requests keep flowing.

@@ -12,6 +12,7 @@ from cloudraya_registry.config import ServiceConfig
 from cloudraya_registry.db.session import Database
 from cloudraya_registry.domain.audit import FailedLoginLog, FailedLoginRecorder
 from cloudraya_registry.domain.pulls import PullCounts
+from cloudraya_registry.metrics import ServiceMetrics
 from cloudraya_registry.security.password_checks import PasswordChecks
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ class ServiceState:
     password_checks: PasswordChecks = field(init=False, repr=False)
     pull_counts: PullCounts = field(default_factory=PullCounts, repr=False)
     failed_logins: FailedLoginRecorder = field(default_factory=FailedLoginLog, repr=False)
+    metrics: ServiceMetrics = field(default_factory=ServiceMetrics, repr=False)
     # Started with the app (lifespan); absent in one-shot commands such as `gc`.
     scan_pool: ScanPool | None = field(default=None, repr=False)
     housekeeping: Housekeeping | None = field(default=None, repr=False)

@@ -232,6 +232,8 @@ class Authenticator:
     ) -> None:
         """Count a failed login in the audit log it was aimed at and, for a password that may
         have been guessed, against the throttles."""
+        method = failure.method if failure.method in ("basic", "bearer") else "other"
+        self.state.metrics.login_failures.labels(method).inc()
         if guess and failure.method == "basic":
             name = failure.registry.name if failure.registry else None
             await in_thread(self.throttle.failed, source_ip, username, name)

@@ -27,6 +27,7 @@ from cloudraya_registry.oci.errors import API_VERSION_HEADER, OciError, error_re
 from cloudraya_registry.oci.names import parse_repository_name
 from cloudraya_registry.oci.numbers import byte_count
 from cloudraya_registry.oci.routes import ROUTES
+from cloudraya_registry.request_log import ROUTE_TEMPLATE_KEY
 from cloudraya_registry.state import ServiceState
 from cloudraya_registry.storage import UploadMissingError
 
@@ -43,6 +44,17 @@ _AREAS: list[tuple[str, re.Pattern[str]]] = [
     ("blob", re.compile(r"^(?P<name>.+)/blobs/(?P<digest>[^/]+)$")),
     ("referrers", re.compile(r"^(?P<name>.+)/referrers/(?P<digest>[^/]+)$")),
 ]
+# How logs and metrics name each area's route (the path with its parameters unfilled).
+_TEMPLATES = {
+    "base": "/v2/",
+    "catalog": "/v2/_catalog",
+    "tags": "/v2/{name}/tags/list",
+    "manifest": "/v2/{name}/manifests/{reference}",
+    "uploads": "/v2/{name}/blobs/uploads/",
+    "upload": "/v2/{name}/blobs/uploads/{upload_id}",
+    "blob": "/v2/{name}/blobs/{digest}",
+    "referrers": "/v2/{name}/referrers/{digest}",
+}
 _DRAIN_LIMIT_BYTES = 8 * 1024 * 1024
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -120,6 +132,7 @@ class DataPlane:
             match = pattern.match(rest)
             if match is None:
                 continue
+            request.scope.setdefault("state", {})[ROUTE_TEMPLATE_KEY] = _TEMPLATES[area]
             params = match.groupdict()
             name = params.pop("name", None)
             repo = parse_repository_name(name) if name is not None else None

@@ -89,7 +89,8 @@ async def _receive(
     ``expected`` Content-Range announced, the upload is left as it was at ``start``."""
     limit, writer = await in_thread(_open_for_append, ctx, upload_id, start, digest)
     try:
-        received = await receive_into(ctx.request, writer, limit=limit)
+        with ctx.state.metrics.uploads_in_flight.track_inprogress():
+            received = await receive_into(ctx.request, writer, limit=limit)
     except BodyTooLarge as error:
         await in_thread(writer.abort)
         await in_thread(
