@@ -49,7 +49,7 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
     def __init__(
         self,
         catalog: CatalogFactory,
-        client_factory: Callable[[str, str], CloudRayaClient] | None = None,
+        client_factory: Callable[..., CloudRayaClient] | None = None,
         engine: EngineLog | None = None,
     ) -> None:
         self._catalog = catalog
@@ -121,7 +121,9 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
                 from .client import CloudRayaClient  # loads httpx: only a configured plugin
 
                 self._client_factory = CloudRayaClient
-            client = self._client_factory(settings.endpoint, settings.api_token)
+            client = self._client_factory(
+                settings.endpoint, settings.api_token, ca_bundle=settings.ca_bundle
+            )
             try:
                 client.check_access()
             except Unreachable as exc:

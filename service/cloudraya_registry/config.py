@@ -96,7 +96,25 @@ OPTIONS = (
         "not the CPU, so more than the cores)",
     ),
 )
-_BY_DEST = {option.dest: option for option in OPTIONS}
+# Options of ``serve`` alone: how the service listens.
+SERVE_OPTIONS = (
+    Option(
+        "--tls-cert",
+        "CLOUDRAYA_TLS_CERT",
+        None,
+        "PEM certificate (chain) to serve HTTPS with; needs --tls-key. Plain HTTP on the port is "
+        "refused with a message naming the https:// address",
+        "FILE",
+    ),
+    Option(
+        "--tls-key",
+        "CLOUDRAYA_TLS_KEY",
+        None,
+        "PEM private key (unencrypted) of --tls-cert",
+        "FILE",
+    ),
+)
+_BY_DEST = {option.dest: option for option in (*OPTIONS, *SERVE_OPTIONS)}
 
 
 @dataclass(frozen=True)
@@ -113,6 +131,8 @@ class ServiceConfig:
     failed_logins_per_source: int = 30
     failed_logins_per_registry: int = 100
     io_threads: int = 32
+    tls_cert: Path | None = None  # both or neither: HTTPS
+    tls_key: Path | None = None
     # Environment only:
     bootstrap_token: str | None = None  # CLOUDRAYA_BOOTSTRAP_TOKEN
     gc_grace_seconds: float | None = None  # CLOUDRAYA_GC_GRACE_SECONDS (both grace periods)
@@ -123,10 +143,13 @@ class ServiceConfig:
     def capacity_bytes(self, storage_gb: int) -> int:
         return storage_gb * self.storage_unit_bytes
 
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
 
-def add_options(parser: argparse.ArgumentParser) -> None:
-    """The tunables of a running service (``serve``; ``gc`` shares the upload expiry)."""
-    for option in OPTIONS:
+
+def _add(parser: argparse.ArgumentParser, options: tuple[Option, ...]) -> None:
+    for option in options:
         extra = {"action": "append"} if option.flag == "--trusted-proxy" else {}
         default = f" (default {option.default})" if option.default else ""
         parser.add_argument(
@@ -136,6 +159,16 @@ def add_options(parser: argparse.ArgumentParser) -> None:
             help=f"{option.help}{default}; env {option.env}",
             **extra,
         )
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The tunables of a running service (``serve``; ``gc`` shares the upload expiry)."""
+    _add(parser, OPTIONS)
+
+
+def add_serve_options(parser: argparse.ArgumentParser) -> None:
+    """How ``serve`` listens (TLS)."""
+    _add(parser, SERVE_OPTIONS)
 
 
 def from_args(
@@ -153,11 +186,16 @@ def from_args(
     proxies = raw("trusted_proxy")
     if isinstance(proxies, str):
         proxies = proxies.split(",")
+    tls_cert, tls_key = _tls_files(raw("tls_cert"), raw("tls_key"))
+    if public_url is None and hasattr(args, "host"):
+        public_url = f"{'https' if tls_cert else 'http'}://{args.host}:{args.port}"
     return ServiceConfig(
         data_dir=Path(args.data_dir),
         database_url=getattr(args, "database_url", None),
         storage_url=getattr(args, "storage_url", None),
         public_url=(public_url or "http://127.0.0.1:5000").rstrip("/"),
+        tls_cert=tls_cert,
+        tls_key=tls_key,
         trusted_proxies=tuple(_cidr(p) for p in (proxies or []) if p.strip()),
         upload_expiry_seconds=_duration("upload_expiry", raw("upload_expiry")),
         max_open_uploads=_positive("max_open_uploads", raw("max_open_uploads")),
@@ -227,6 +265,19 @@ def _cidr(value: str) -> str:
         raise ConfigError(
             f"{_name('trusted_proxy')} must be an address or CIDR such as 10.0.0.0/8, got {value!r}"
         ) from None
+
+
+def _tls_files(cert: object, key: object) -> tuple[Path | None, Path | None]:
+    if bool(cert) != bool(key):
+        given, missing = ("tls_cert", "tls_key") if cert else ("tls_key", "tls_cert")
+        raise ConfigError(f"{_name(given)} needs {_name(missing)} too: HTTPS takes both files")
+    if not cert:
+        return None, None
+    from cloudraya_registry.tls import server_context
+
+    cert_path, key_path = Path(str(cert)), Path(str(key))
+    server_context(cert_path, key_path)  # refuse unusable files at start, before anything else
+    return cert_path, key_path
 
 
 def _optional_seconds(name: str, value: str | None) -> float | None:
