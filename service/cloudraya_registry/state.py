@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cloudraya_registry import endpoints
 from cloudraya_registry.config import ServiceConfig
 from cloudraya_registry.db.session import Database
 from cloudraya_registry.domain.audit import FailedLoginLog, FailedLoginRecorder
@@ -51,11 +52,12 @@ class ServiceState:
 
     @property
     def public_host(self) -> str:
-        """Host[:port] of ``public_url``: the prefix of every docker reference."""
-        return self.public_url.split("://", 1)[-1].rstrip("/")
+        """Host[:port] of ``public_url``: the audience of data-plane tokens."""
+        return endpoints.public_host(self.config)
 
     def endpoint_of(self, registry_name: str) -> str:
-        return f"{self.public_host}/{registry_name}"
+        """The prefix of the registry's image references (see :mod:`endpoints`)."""
+        return endpoints.endpoint_of(self.config, registry_name)
 
     def collect_garbage_soon(self, reason: str) -> None:
         """Ask for a garbage collection shortly (bursts of deletes coalesce into one)."""

@@ -35,9 +35,17 @@ class Tools:
             "vfs",
         ]
 
-    def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, stdin: str | None = None, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            list(args), input=stdin, capture_output=True, text=True, env=self.env, timeout=600
+            list(args),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=600,
+            cwd=cwd,
         )
         assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
         return done

@@ -25,6 +25,7 @@ import jwt
 from cloudraya_registry.domain.audit import FailedLogin
 from cloudraya_registry.domain.errors import Throttled
 from cloudraya_registry.domain.registries import RegistryInfo, load_info
+from cloudraya_registry.endpoints import registry_url
 from cloudraya_registry.executors import in_thread
 from cloudraya_registry.security.login_throttle import FailureCounts, Limits, LoginThrottle
 from cloudraya_registry.state import ServiceState
@@ -102,10 +103,13 @@ class Authenticator:
         )
 
     # -- challenges ----------------------------------------------------------------------
-    def challenge(self, scope: str | None, error: str | None = None) -> dict[str, str]:
-        value = (
-            f'Bearer realm="{self.state.public_url}/auth/token",service="{self.state.public_host}"'
-        )
+    def challenge(
+        self, scope: str | None, error: str | None = None, *, registry: str | None = None
+    ) -> dict[str, str]:
+        """The Bearer challenge; at a registry's own host (``registry``) the realm is there too,
+        so the token request says which registry its scopes are in."""
+        base = registry_url(self.state.config, registry) if registry else self.state.public_url
+        value = f'Bearer realm="{base}/auth/token",service="{self.state.public_host}"'
         if scope:
             value += f',scope="{scope}"'
         if error:

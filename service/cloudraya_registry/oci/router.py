@@ -18,6 +18,7 @@ from starlette.responses import Response
 from cloudraya_registry.db.locks import UploadLocks
 from cloudraya_registry.domain.changes import run_follow_ups
 from cloudraya_registry.domain.errors import DomainError
+from cloudraya_registry.endpoints import registry_of_host
 from cloudraya_registry.executors import in_thread
 from cloudraya_registry.faults import STORAGE_FULL_MESSAGE, STORAGE_FULL_STATUS, storage_full
 from cloudraya_registry.oci import token
@@ -78,7 +79,8 @@ class DataPlane:
 
     async def handle_token(self, request: Request) -> Response:
         try:
-            return await token.issue(self.state, self.services.auth, request)
+            host_registry = registry_of_host(self.state.config, request.headers.get("host"))
+            return await token.issue(self.state, self.services.auth, request, host_registry)
         except (OciError, DomainError) as error:
             response = _oci_error(error).response()
             await _drain_unread_body(request, response)
@@ -135,12 +137,13 @@ class DataPlane:
             request.scope.setdefault("state", {})[ROUTE_TEMPLATE_KEY] = _TEMPLATES[area]
             params = match.groupdict()
             name = params.pop("name", None)
-            repo = parse_repository_name(name) if name is not None else None
+            host_registry = registry_of_host(self.state.config, request.headers.get("host"))
+            repo = parse_repository_name(name, host_registry) if name is not None else None
             route = ROUTES.get((area, request.method))
             if route is None:
                 allowed = sorted(m for (a, m) in ROUTES if a == area)
                 raise _method_not_allowed(allowed)
-            ctx = Context(self.state, self.services, request, route, repo, params)
+            ctx = Context(self.state, self.services, request, route, repo, params, host_registry)
             for step in route.before:
                 await step(ctx)
             response = await route.handler(ctx)
