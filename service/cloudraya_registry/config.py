@@ -97,7 +97,7 @@ OPTIONS = (
         "not the CPU, so more than the cores)",
     ),
 )
-# Options of ``serve`` alone: how the service listens.
+# Options of ``serve`` alone: how the service listens and names registry endpoints.
 SERVE_OPTIONS = (
     Option(
         "--tls-cert",
@@ -187,7 +187,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_serve_options(parser: argparse.ArgumentParser) -> None:
-    """How ``serve`` listens (TLS)."""
+    """How ``serve`` listens (TLS) and names registry endpoints."""
     _add(parser, SERVE_OPTIONS)
 
 
@@ -209,38 +209,38 @@ def from_args(
     tls_cert, tls_key = _tls_files(raw("tls_cert"), raw("tls_key"))
     if public_url is None and hasattr(args, "host"):
         public_url = f"{'https' if tls_cert else 'http'}://{args.host}:{args.port}"
-    return _check_host_style(
-        ServiceConfig(
-            data_dir=Path(args.data_dir),
-            database_url=getattr(args, "database_url", None),
-            storage_url=getattr(args, "storage_url", None),
-            public_url=(public_url or "http://127.0.0.1:5000").rstrip("/"),
-            tls_cert=tls_cert,
-            tls_key=tls_key,
-            endpoint_style=_choice("endpoint_style", raw("endpoint_style"), ENDPOINT_STYLES),
-            registry_domain=_domain(raw("registry_domain"), public_url),
-            trusted_proxies=tuple(_cidr(p) for p in (proxies or []) if p.strip()),
-            upload_expiry_seconds=_duration("upload_expiry", raw("upload_expiry")),
-            max_open_uploads=_positive("max_open_uploads", raw("max_open_uploads")),
-            password_workers=_positive(
-                "password_workers", raw("password_workers") or default_password_workers()
-            ),
-            max_waiting_logins=_positive("max_waiting_logins", raw("max_waiting_logins")),
-            failed_logins_per_source=_positive(
-                "failed_logins_per_source", raw("failed_logins_per_source")
-            ),
-            failed_logins_per_registry=_positive(
-                "failed_logins_per_registry", raw("failed_logins_per_registry")
-            ),
-            io_threads=_positive("io_threads", raw("io_threads")),
-            bootstrap_token=_bootstrap_token(environ.get("CLOUDRAYA_BOOTSTRAP_TOKEN")),
-            gc_grace_seconds=_optional_seconds(
-                "CLOUDRAYA_GC_GRACE_SECONDS", environ.get("CLOUDRAYA_GC_GRACE_SECONDS")
-            ),
-            storage_unit_bytes=_storage_unit(environ.get("CLOUDRAYA_STORAGE_UNIT_BYTES")),
-            environ=dict(environ),
-        )
+    config = ServiceConfig(
+        data_dir=Path(args.data_dir),
+        database_url=getattr(args, "database_url", None),
+        storage_url=getattr(args, "storage_url", None),
+        public_url=(public_url or "http://127.0.0.1:5000").rstrip("/"),
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        endpoint_style=_choice("endpoint_style", raw("endpoint_style"), ENDPOINT_STYLES),
+        registry_domain=_domain(raw("registry_domain"), public_url),
+        trusted_proxies=tuple(_cidr(p) for p in (proxies or []) if p.strip()),
+        upload_expiry_seconds=_duration("upload_expiry", raw("upload_expiry")),
+        max_open_uploads=_positive("max_open_uploads", raw("max_open_uploads")),
+        password_workers=_positive(
+            "password_workers", raw("password_workers") or default_password_workers()
+        ),
+        max_waiting_logins=_positive("max_waiting_logins", raw("max_waiting_logins")),
+        failed_logins_per_source=_positive(
+            "failed_logins_per_source", raw("failed_logins_per_source")
+        ),
+        failed_logins_per_registry=_positive(
+            "failed_logins_per_registry", raw("failed_logins_per_registry")
+        ),
+        io_threads=_positive("io_threads", raw("io_threads")),
+        bootstrap_token=_bootstrap_token(environ.get("CLOUDRAYA_BOOTSTRAP_TOKEN")),
+        gc_grace_seconds=_optional_seconds(
+            "CLOUDRAYA_GC_GRACE_SECONDS", environ.get("CLOUDRAYA_GC_GRACE_SECONDS")
+        ),
+        storage_unit_bytes=_storage_unit(environ.get("CLOUDRAYA_STORAGE_UNIT_BYTES")),
+        environ=dict(environ),
     )
+    _check_host_style(config)
+    return config
 
 
 def default_password_workers() -> int:
@@ -323,7 +323,7 @@ def _domain(value: object, public_url: str | None) -> str:
     return domain
 
 
-def _check_host_style(config: ServiceConfig) -> ServiceConfig:
+def _check_host_style(config: ServiceConfig) -> None:
     if config.endpoint_style == "host" and not _is_dns_name(config.registry_domain):
         raise ConfigError(
             f"{_name('endpoint_style')} host gives each registry a host under a DNS name, but "
@@ -331,7 +331,6 @@ def _check_host_style(config: ServiceConfig) -> ServiceConfig:
             f"{_name('registry_domain')}, e.g. registry.example.com (registry `dev` is then "
             "dev.registry.example.com)"
         )
-    return config
 
 
 def _tls_files(cert: object, key: object) -> tuple[Path | None, Path | None]:

@@ -153,13 +153,8 @@ def test_podman_and_skopeo_push_and_pull_at_a_registry_host(
     host_service: InProcessService, tools: Tools, tmp_path: Path
 ):
     dev = host_of(host_service, "dev")
-    context = tmp_path / "context"
-    context.mkdir()
-    payload = os.urandom(512 * 1024)
-    (context / "payload.bin").write_bytes(payload)
-    (context / "Containerfile").write_text("FROM scratch\nCOPY payload.bin /payload.bin\n")
     image = f"{dev}/team/app:v1"
-    tools.podman("build", "-q", "-t", image, str(context))
+    payload = tools.build_payload_image(image, 512 * 1024)
     tools.podman("login", "--tls-verify=false", "-u", "dev", "--password-stdin", dev,
                  stdin=PASSWORD)  # fmt: skip
     tools.podman("push", "--tls-verify=false", image)

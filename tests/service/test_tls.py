@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -37,13 +36,8 @@ def test_podman_and_skopeo_push_and_pull_over_verified_https(
     service = tls_service
     service.create_registry("tls-registry", password=PASSWORD)
     cert_dir = str(certificate.cert_dir(tmp_path / "certs"))
-    context = tmp_path / "context"
-    context.mkdir()
-    payload = os.urandom(1024 * 1024)
-    (context / "payload.bin").write_bytes(payload)
-    (context / "Containerfile").write_text("FROM scratch\nCOPY payload.bin /payload.bin\n")
     image = f"{service.host}/tls-registry/team/app:v1"
-    tools.podman("build", "-q", "-t", image, str(context))
+    payload = tools.build_payload_image(image, 1024 * 1024)
 
     # Verification is on: without the CA the service's certificate is refused.
     untrusted = subprocess.run(

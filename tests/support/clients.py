@@ -53,6 +53,15 @@ class Tools:
     def podman(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return self.run(require_tool("podman"), *self.podman_flags, *args, stdin=stdin)
 
+    def build_payload_image(self, image: str, size: int) -> bytes:
+        """Build ``FROM scratch`` + ``/payload.bin`` of ``size`` random bytes; the payload."""
+        context = Path(tempfile.mkdtemp(prefix="context-", dir=self.work))
+        payload = os.urandom(size)
+        (context / "payload.bin").write_bytes(payload)
+        (context / "Containerfile").write_text("FROM scratch\nCOPY payload.bin /payload.bin\n")
+        self.podman("build", "-q", "-t", image, str(context))
+        return payload
+
 
 def private_tools(tmp_path: Path) -> Iterator[Tools]:
     """Tools working under ``tmp_path`` (the ``tools`` fixture of the service tests)."""
