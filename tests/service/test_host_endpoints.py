@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import tarfile
 from collections.abc import Callable
@@ -22,22 +21,14 @@ from tests.service.oci_helpers import PASSWORD, make_image, sha256
 from tests.support.clients import Tools
 from tests.support.inprocess import InProcessService
 from tests.support.paths import require_tool
-from tests.support.ports import free_port
+from tests.support.ports import free_port, resolves
 
 PROD_PASSWORD = "Prod-Plane-Pass-2"
 
 
-def _resolves(name: str) -> bool:
-    try:
-        return bool(socket.getaddrinfo(name, None))
-    except socket.gaierror:
-        return False
-
-
-pytestmark = pytest.mark.skipif(
-    not _resolves("dev.localhost"),
-    reason="*.localhost does not resolve: `make deps` installs libnss-myhostname",
-)
+@pytest.fixture(autouse=True)
+def registry_hosts_resolve() -> None:
+    assert resolves("dev.localhost"), "*.localhost does not resolve: run `make deps`"
 
 
 @pytest.fixture
