@@ -86,9 +86,13 @@ class CloudRayaClient:
 
     # --- service ---------------------------------------------------------------------------
 
+    def check_health(self) -> None:
+        """Prove the endpoint answers (used by CheckConfig)."""
+        self._call("GET", "/healthz", what="check service health", prefix=False)
+
     def check_access(self) -> None:
         """Prove the endpoint answers and accepts the token (used by Configure)."""
-        self._call("GET", "/healthz", what="check service health", prefix=False)
+        self.check_health()
         self._call("GET", "/registries", what="list registries")
 
     # --- registries ------------------------------------------------------------------------

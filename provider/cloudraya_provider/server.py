@@ -35,6 +35,7 @@ from .framework import (
 )
 from .functions import Function
 from .protocol import plugin_pb2, provider_pb2, provider_pb2_grpc
+from .values import UNKNOWN
 
 if TYPE_CHECKING:
     from .client import CloudRayaClient
@@ -86,6 +87,8 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
         inputs, failures = config.check_config(news)
         if problem := config.endpoint_change_problem(olds, inputs):
             failures.append(CheckFailure("endpoint", problem))
+        if not failures and (problem := self._unreachable(inputs)):
+            failures.append(CheckFailure("endpoint", problem))
         return provider_pb2.CheckResponse(
             inputs=wire.encode(inputs, secrets | CONFIG_SECRETS),
             failures=_failures(failures),
@@ -117,20 +120,11 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
                     if key.startswith(prefix)
                 }
             settings = config.resolve(args)
-            if self._client_factory is None:
-                from .client import CloudRayaClient  # loads httpx: only a configured plugin
-
-                self._client_factory = CloudRayaClient
-            client = self._client_factory(
-                settings.endpoint, settings.api_token, ca_bundle=settings.ca_bundle
-            )
+            client = self._new_client(settings)
             try:
                 client.check_access()
             except Unreachable as exc:
-                raise ValueError(
-                    f"cannot reach the CloudRaya service at {settings.endpoint} "
-                    f"(cloudraya:endpoint or CLOUDRAYA_ENDPOINT): {exc.reason}"
-                ) from None
+                raise ValueError(_unreachable_message(settings, exc)) from None
             self._resources, self._functions = self._catalog(client)
             self._accept_secrets = request.acceptSecrets
         return provider_pb2.ConfigureResponse(
@@ -140,6 +134,34 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
             acceptOutputs=False,
             supports_autonaming_configuration=True,
         )
+
+    def _new_client(self, settings: config.ProviderConfig):
+        if self._client_factory is None:
+            from .client import CloudRayaClient  # loads httpx: only a plugin that is used
+
+            self._client_factory = CloudRayaClient
+        return self._client_factory(
+            settings.endpoint, settings.api_token, ca_bundle=settings.ca_bundle
+        )
+
+    def _unreachable(self, inputs) -> str | None:
+        """Why the service cannot be reached, found at CheckConfig.
+
+        A failed Configure makes the engine cancel the program's pending registrations (Python
+        programs print a traceback for each); a CheckConfig failure is one line on `endpoint`.
+        Values not known yet (computed from other resources) are checked by Configure.
+        """
+        if any(value is UNKNOWN for value in inputs.values()):
+            return None
+        try:
+            settings = config.resolve(inputs)
+        except ValueError:
+            return None
+        try:
+            self._new_client(settings).check_health()
+        except Unreachable as exc:
+            return _unreachable_message(settings, exc)
+        return None
 
     # --- functions --------------------------------------------------------------------------
 
@@ -352,3 +374,10 @@ def _errors(
             f"cloudraya provider failed to {action}: internal error ({type(exc).__name__}); "
             "set CLOUDRAYA_PROVIDER_DEBUG=1 to print details to the provider log",
         )
+
+
+def _unreachable_message(settings: config.ProviderConfig, exc: Unreachable) -> str:
+    return (
+        f"cannot reach the CloudRaya service at {settings.endpoint} "
+        f"(cloudraya:endpoint or CLOUDRAYA_ENDPOINT): {exc.reason}"
+    )

@@ -68,7 +68,7 @@ OPTIONS = (
         "--password-workers",
         "CLOUDRAYA_PASSWORD_WORKERS",
         None,
-        "password verifications (argon2, 64 MiB each) running at once (default: half the "
+        "password verifications (argon2, 19 MiB each) running at once (default: half the "
         "CPUs, at least 1)",
     ),
     Option(

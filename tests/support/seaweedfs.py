@@ -64,14 +64,25 @@ class SeaweedS3:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise AssertionError(f"weed exited during start-up:\n{self.log()}")
-            try:
-                # S3 answers once the filer is up; 403 (unsigned) is an answer.
-                httpx.get(f"{self.endpoint}/{self.bucket}", timeout=1.0)
+            if self._bucket_ready():
                 return self
-            except httpx.TransportError:
-                time.sleep(0.3)
+            time.sleep(0.3)
         self.stop()
         raise AssertionError(f"weed S3 not up after {STARTUP_TIMEOUT_S:.0f}s:\n{self.log()}")
+
+    def _bucket_ready(self) -> bool:
+        """S3 answers and the bucket `weed` creates at start-up exists (S3 comes up first)."""
+        try:
+            httpx.get(self.endpoint, timeout=1.0)
+        except httpx.TransportError:
+            return False
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client().head_bucket(Bucket=self.bucket)
+        except (BotoCoreError, ClientError):
+            return False
+        return True
 
     def client(self):
         """A boto3 S3 client for this store (path-style addressing on loopback)."""

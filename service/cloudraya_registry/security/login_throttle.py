@@ -16,7 +16,9 @@ Its calls are blocking: callers run them off the event loop.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, delete, func, insert, select
@@ -24,6 +26,9 @@ from sqlalchemy import bindparam, delete, func, insert, select
 from cloudraya_registry.db.models import LoginFailure, as_utc, utcnow
 from cloudraya_registry.db.session import Database
 from cloudraya_registry.domain.errors import Throttled
+from cloudraya_registry.faults import storage_full
+
+log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60.0
 PER_SOURCE_AND_USER = 10
@@ -49,7 +54,7 @@ class FailureCounts:
         """One failure under each key; the keys' failures older than the window go."""
         keys = [_bounded(k) for k in keys]
         now = utcnow()
-        with self.db.write() as session:
+        with _unless_full("count a failed login"), self.db.write() as session:
             session.execute(
                 delete(LoginFailure).where(
                     LoginFailure.key.in_(keys),
@@ -59,7 +64,7 @@ class FailureCounts:
             session.execute(insert(LoginFailure), [{"key": k, "failed_at": now} for k in keys])
 
     def clear(self, key: str) -> None:
-        with self.db.write() as session:
+        with _unless_full("clear failed logins"), self.db.write() as session:
             session.execute(delete(LoginFailure).where(LoginFailure.key == _bounded(key)))
 
     def forget_before(self, window: float) -> int:
@@ -78,6 +83,18 @@ _RECENT = (
     )
     .group_by(LoginFailure.key)
 )
+
+
+@contextmanager
+def _unless_full(what: str) -> Iterator[None]:
+    """On a full database the throttle's write is skipped (and noted in the log): a login is
+    still answered 401 or 200, not 507."""
+    try:
+        yield
+    except Exception as error:
+        if not storage_full(error):
+            raise
+        log.warning(f"could not {what}: the database is full")
 
 
 def _bounded(key: str) -> str:

@@ -1,6 +1,7 @@
 """Verifying registry passwords without letting logins starve everything else.
 
-Argon2 costs 64 MiB and a few hundred milliseconds of CPU per verification, by design. So
+Argon2 costs memory (19 MiB with our parameters, more for hashes made with older ones) and
+tens of milliseconds of CPU per verification, by design. So
 verifications run on a pool of their own (``--password-workers``, never the pool that serves
 blobs), at most ``--max-waiting-logins`` more may wait for it, and beyond that a login is
 answered ``429`` at once instead of queueing without bound.

@@ -122,7 +122,10 @@ class S3Writer:
         self._buffer += data
         self.size += len(data)
         while len(self._buffer) >= PART_BYTES:
-            self._send_part(bytes(self._buffer[:PART_BYTES]))
+            with memoryview(self._buffer) as view:
+                part = bytes(view[:PART_BYTES])  # one copy (a slice of the bytearray is two)
+            self._send_part(part)
+            del part
             del self._buffer[:PART_BYTES]
 
     def _send_part(self, body: bytes) -> None:
