@@ -13,7 +13,7 @@ import logging
 from typing import Literal
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
@@ -83,7 +83,12 @@ def mount(app: FastAPI, state: ServiceState) -> None:
         body = Readiness(status="ready" if ready else "unavailable", checks=checks)
         return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
-    def metrics() -> Response:
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+    )
+    def metrics() -> PlainTextResponse:
         """Counters, gauges and histograms in the Prometheus text exposition format."""
-        return Response(state.metrics.exposition(state), media_type=CONTENT_TYPE)
+        return PlainTextResponse(state.metrics.exposition(state), media_type=CONTENT_TYPE)
