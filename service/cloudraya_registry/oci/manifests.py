@@ -114,7 +114,7 @@ async def put_manifest(ctx: Context) -> Response:
     ctx.did(stored)
     parsed, digest = incoming.parsed, incoming.digest
     headers = {
-        "Location": f"/v2/{ctx.repo.full}/manifests/{digest}",
+        "Location": f"/v2/{ctx.repo.sent}/manifests/{digest}",
         "Docker-Content-Digest": digest,
     }
     if parsed.subject is not None:
