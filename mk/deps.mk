@@ -6,7 +6,8 @@
 # (server binaries for throwaway test servers), debootstrap (real Debian root filesystems and
 # the service image's base), wrk (load tests), chromium (UI tests through Playwright), curl
 # (the demo's health poll), haproxy (the load balancer in front of several replicas: tests,
-# make demo-ha, benchmarks), iproute2 (ss: which replica is receiving a push).
+# make demo-ha, benchmarks), iproute2 (ss: which replica is receiving a push), libnss-myhostname
+# (resolves <name>.localhost to loopback: the per-registry hosts of host-style endpoints, offline).
 #
 # `make deps` asks dpkg which of DEB_PACKAGES are absent and only then runs
 # `apt-get update` and `apt-get install`. CI runs as root; elsewhere sudo is
@@ -26,6 +27,7 @@ DEB_PACKAGES += \
 	wrk \
 	haproxy \
 	iproute2 \
+	libnss-myhostname \
 	python3-venv \
 	git \
 	curl \

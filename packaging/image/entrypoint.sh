@@ -8,7 +8,8 @@
 #   every command:  CLOUDRAYA_DATA_DIR (--data-dir), CLOUDRAYA_DATABASE_URL (--database-url)
 #   serve:          CLOUDRAYA_HOST (--host), CLOUDRAYA_PORT (--port), CLOUDRAYA_PUBLIC_URL
 #                   (--public-url)
-# CLOUDRAYA_BOOTSTRAP_TOKEN is read by the service itself.
+# CLOUDRAYA_BOOTSTRAP_TOKEN, CLOUDRAYA_TLS_CERT and CLOUDRAYA_TLS_KEY (HTTPS: mount the files
+# read-only) and the limits (docs/operating.md) are read by the service itself.
 set -eu
 
 case "${1:-}" in

@@ -11,6 +11,7 @@ repeats such a call on its own.
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any
@@ -61,6 +62,7 @@ class CloudRayaClient:
         endpoint: str,
         token: str,
         *,
+        ca_bundle: str | None = None,
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         attempts: int = 4,
@@ -74,6 +76,8 @@ class CloudRayaClient:
             timeout=timeout,
             transport=transport,
             limits=LIMITS,
+            # A private CA replaces the system's; without one, the system's CAs are trusted.
+            verify=ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True,
         )
         self._attempts = max(1, attempts)
         self._backoff = backoff_seconds

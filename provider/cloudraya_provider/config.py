@@ -1,4 +1,5 @@
-"""Provider configuration: `cloudraya:endpoint` and `cloudraya:apiToken`, or their env vars.
+"""Provider configuration: `cloudraya:endpoint`, `cloudraya:apiToken` and `cloudraya:caBundle`,
+or their env vars.
 
 The endpoint is the provider's identity: every registry it manages lives on that service. Check
 records the endpoint in use (also when it comes from CLOUDRAYA_ENDPOINT) in the provider's
@@ -10,6 +11,7 @@ registries of another service (`endpoint_change_problem`).
 from __future__ import annotations
 
 import os
+import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -29,12 +31,26 @@ TOKEN_HOW = (
     f"variable {TOKEN_ENV}"
 )
 ENDPOINT_RULE = "an http:// or https:// URL such as `http://127.0.0.1:5000`"
+CA_BUNDLE_ENV = "CLOUDRAYA_CA_BUNDLE"
+CA_BUNDLE_RULE = "the path of a file of PEM CA certificates"
 
 
 def endpoint_problem(endpoint: str) -> str | None:
     parsed = urlsplit(endpoint)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         return f"{show(endpoint)} is not {ENDPOINT_RULE} ({ENDPOINT_HOW})"
+    return None
+
+
+def ca_bundle_problem(path: str) -> str | None:
+    """Why ``path`` cannot serve as the CA bundle for HTTPS, or None."""
+    if not os.path.isfile(path):
+        return f"{show(path)} is not a file; it must be {CA_BUNDLE_RULE}"
+    try:
+        ssl.create_default_context(cafile=path)
+    except (OSError, ssl.SSLError, ValueError) as error:
+        reason = getattr(error, "reason", None) or type(error).__name__
+        return f"{show(path)} is not {CA_BUNDLE_RULE} ({reason})"
     return None
 
 
@@ -70,6 +86,17 @@ SPEC = Spec(
                 "`pulumi config set --secret cloudraya:apiToken ...`."
             ),
         ),
+        Field(
+            "caBundle",
+            String(rule=Rule(CA_BUNDLE_RULE, ca_bundle_problem)),
+            output=False,
+            env=(CA_BUNDLE_ENV,),
+            doc=(
+                "For an https:// endpoint whose certificate is not signed by a CA the system "
+                "trusts (a private CA): {rule}, trusted instead of the system's CAs. Read from "
+                "the environment variable `CLOUDRAYA_CA_BUNDLE` when not set."
+            ),
+        ),
     ),
 )
 
@@ -78,6 +105,7 @@ SPEC = Spec(
 class ProviderConfig:
     endpoint: str
     api_token: str
+    ca_bundle: str | None = None  # PEM file of the CAs to trust for HTTPS
 
 
 def check_config(props: Props, environ: dict[str, str] | None = None) -> tuple[Props, list]:
@@ -105,6 +133,9 @@ def check_config(props: Props, environ: dict[str, str] | None = None) -> tuple[P
                 "apiToken", f"missing required configuration cloudraya:apiToken: {TOKEN_HOW}"
             )
         )
+    ca_env = env.get(CA_BUNDLE_ENV)
+    if not values.get("caBundle") and ca_env and (problem := ca_bundle_problem(ca_env)):
+        failures.append(CheckFailure("caBundle", f"{CA_BUNDLE_ENV}: {problem}"))
     passthrough = {k: v for k, v in props.items() if k not in declared}
     return {**passthrough, **checked}, failures
 
@@ -118,6 +149,7 @@ def resolve(props: Props, environ: dict[str, str] | None = None) -> ProviderConf
     return ProviderConfig(
         endpoint=str(props.get("endpoint") or env[ENDPOINT_ENV]),
         api_token=str(props.get("apiToken") or env[TOKEN_ENV]),
+        ca_bundle=str(props.get("caBundle") or env.get(CA_BUNDLE_ENV) or "") or None,
     )
 
 

@@ -50,7 +50,7 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
     def __init__(
         self,
         catalog: CatalogFactory,
-        client_factory: Callable[[str, str], CloudRayaClient] | None = None,
+        client_factory: Callable[..., CloudRayaClient] | None = None,
         engine: EngineLog | None = None,
     ) -> None:
         self._catalog = catalog
@@ -140,7 +140,9 @@ class ProviderServicer(provider_pb2_grpc.ResourceProviderServicer):
             from .client import CloudRayaClient  # loads httpx: only a plugin that is used
 
             self._client_factory = CloudRayaClient
-        return self._client_factory(settings.endpoint, settings.api_token)
+        return self._client_factory(
+            settings.endpoint, settings.api_token, ca_bundle=settings.ca_bundle
+        )
 
     def _unreachable(self, inputs) -> str | None:
         """Why the service cannot be reached, found at CheckConfig.

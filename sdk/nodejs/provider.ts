@@ -39,6 +39,7 @@ export class Provider extends pulumi.ProviderResource {
         opts = opts || {};
         {
             resourceInputs["apiToken"] = (args?.apiToken ? pulumi.secret(args.apiToken) : undefined) ?? utilities.getEnv("CLOUDRAYA_API_TOKEN");
+            resourceInputs["caBundle"] = (args?.caBundle) ?? utilities.getEnv("CLOUDRAYA_CA_BUNDLE");
             resourceInputs["endpoint"] = (args?.endpoint) ?? utilities.getEnv("CLOUDRAYA_ENDPOINT");
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
@@ -54,6 +55,10 @@ export interface ProviderArgs {
      * API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set. Keep it secret: `pulumi config set --secret cloudraya:apiToken ...`.
      */
     apiToken?: pulumi.Input<string | undefined>;
+    /**
+     * For an https:// endpoint whose certificate is not signed by a CA the system trusts (a private CA): the path of a file of PEM CA certificates, trusted instead of the system's CAs. Read from the environment variable `CLOUDRAYA_CA_BUNDLE` when not set.
+     */
+    caBundle?: pulumi.Input<string | undefined>;
     /**
      * Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
      */

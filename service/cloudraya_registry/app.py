@@ -6,18 +6,18 @@ import asyncio
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from cloudraya_registry import oci, scanning, ui
+from cloudraya_registry import oci, operations, scanning, ui
 from cloudraya_registry.body_limits import AnnouncedBodyLimit, too_large
 from cloudraya_registry.controlplane import API_PREFIX, control_plane_router
 from cloudraya_registry.errors import ErrorCode, error_response, install_error_handlers
 from cloudraya_registry.housekeeping import Housekeeping
+from cloudraya_registry.metrics import process_stopped
 from cloudraya_registry.oci.token import too_large_form
 from cloudraya_registry.request_log import RequestLogMiddleware
 from cloudraya_registry.scanning.worker import ScanPool
@@ -37,10 +37,6 @@ UTC.
 """
 
 
-class Health(BaseModel):
-    status: Literal["ok"]
-
-
 @asynccontextmanager
 async def _background_work(app: FastAPI) -> AsyncIterator[None]:
     """The worker pools, scan pool and housekeeping run exactly as long as the app serves."""
@@ -58,6 +54,7 @@ async def _background_work(app: FastAPI) -> AsyncIterator[None]:
         state.scan_pool.stop()
         state.housekeeping = state.scan_pool = None
         state.password_checks.shutdown()
+        process_stopped()
 
 
 def create_app(state: ServiceState) -> FastAPI:
@@ -82,12 +79,8 @@ def create_app(state: ServiceState) -> FastAPI:
             ui.UI_PREFIX: ui.too_large_page,
         },
     )
-    app.add_middleware(RequestLogMiddleware)
-
-    @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness")
-    def healthz() -> Health:
-        return Health(status="ok")
-
+    app.add_middleware(RequestLogMiddleware, metrics=state.metrics)
+    operations.mount(app, state)
     app.include_router(control_plane_router())
     scanning.mount(app)
     oci.mount(app, state)
@@ -112,7 +105,7 @@ def _control_plane_openapi(app: FastAPI) -> dict[str, Any]:
         schema["paths"] = {
             path: item
             for path, item in schema.get("paths", {}).items()
-            if path.startswith(API_PREFIX) or path == "/healthz"
+            if path.startswith(API_PREFIX) or path in operations.PATHS
         }
         for path_item in schema["paths"].values():
             for operation in path_item.values():

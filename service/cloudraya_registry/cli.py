@@ -52,11 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=5000, help="Port to listen on.")
     serve.add_argument(
         "--public-url",
-        help="Base URL clients use (default http://HOST:PORT); registry endpoints are "
-        "<its host>/<registry name>.",
+        help="Base URL clients use (default http://HOST:PORT, https:// with --tls-cert); "
+        "registry endpoints are <its host>/<registry name>.",
     )
     _add_storage_args(serve)
     settings.add_options(serve)
+    settings.add_serve_options(serve)
 
     gc = commands.add_parser("gc", help="Remove blobs nothing references any more.")
     _add_storage_args(gc)
@@ -128,22 +129,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def service_config(args: argparse.Namespace, environ=None) -> settings.ServiceConfig:
     """The configuration ``serve`` (and the test harness) runs a service with."""
-    public_url = getattr(args, "public_url", None) or (
-        f"http://{args.host}:{args.port}" if hasattr(args, "host") else None
-    )
-    return settings.from_args(args, os.environ if environ is None else environ, public_url)
+    environ = os.environ if environ is None else environ
+    return settings.from_args(args, environ, getattr(args, "public_url", None))
 
 
 def _serve(args: argparse.Namespace) -> int:
     from cloudraya_registry.app import create_app
     from cloudraya_registry.bootstrap import build_state
+    from cloudraya_registry.metrics import prepare_multiprocess_dir
 
+    prepare_multiprocess_dir()
     state = build_state(service_config(args))
     # CPU-bound moments (parsing a 4 MiB manifest, hashing) hand the interpreter over to the
     # event loop every millisecond instead of every 5, so other requests keep flowing.
     sys.setswitchinterval(0.001)
-    config = server_config(create_app(state), args.host, args.port)
-    server = _AnnouncingServer(config, f"http://{args.host}:{args.port}")
+    config = server_config(create_app(state), args.host, args.port, state.config)
+    scheme = "https" if state.config.tls else "http"
+    server = _AnnouncingServer(config, f"{scheme}://{args.host}:{args.port}")
     try:
         server.run()
     finally:
@@ -152,14 +154,23 @@ def _serve(args: argparse.Namespace) -> int:
     return 0 if server.started else 1
 
 
-def server_config(app, host: str, port: int):
+def server_config(app, host: str, port: int, service: settings.ServiceConfig):
     """How uvicorn serves the app (also for the test harness's in-process servers)."""
     import uvicorn
 
+    listening: dict = {}
+    if service.tls_cert is not None and service.tls_key is not None:
+        from uvicorn.protocols.http.h11_impl import H11Protocol
+
+        from cloudraya_registry.tls import https_only, server_context
+
+        context = server_context(service.tls_cert, service.tls_key)
+        listening = {"http": https_only(H11Protocol, context), "loop": "asyncio"}
     return uvicorn.Config(
         app,
         host=host,
         port=port,
+        **listening,
         log_config=None,
         access_log=False,
         server_header=False,

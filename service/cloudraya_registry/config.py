@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BYTES_PER_GB = 1024**3
 MIN_BOOTSTRAP_TOKEN_LENGTH = 32
@@ -96,7 +97,42 @@ OPTIONS = (
         "not the CPU, so more than the cores)",
     ),
 )
-_BY_DEST = {option.dest: option for option in OPTIONS}
+# Options of ``serve`` alone: how the service listens and names registry endpoints.
+SERVE_OPTIONS = (
+    Option(
+        "--tls-cert",
+        "CLOUDRAYA_TLS_CERT",
+        None,
+        "PEM certificate (chain) to serve HTTPS with; needs --tls-key. Plain HTTP on the port is "
+        "refused with a message naming the https:// address",
+        "FILE",
+    ),
+    Option(
+        "--tls-key",
+        "CLOUDRAYA_TLS_KEY",
+        None,
+        "PEM private key (unencrypted) of --tls-cert",
+        "FILE",
+    ),
+    Option(
+        "--endpoint-style",
+        "CLOUDRAYA_ENDPOINT_STYLE",
+        "path",
+        "registry endpoints: `path` (<public host>/<registry>, one host for all) or `host` (each "
+        "registry its own host, <registry>.<registry domain>, repositories without the prefix)",
+        "STYLE",
+    ),
+    Option(
+        "--registry-domain",
+        "CLOUDRAYA_REGISTRY_DOMAIN",
+        None,
+        "with --endpoint-style host: the domain under which each registry has its host "
+        "(default: the host of --public-url); its DNS needs a wildcard record",
+        "DOMAIN",
+    ),
+)
+ENDPOINT_STYLES = ("path", "host")
+_BY_DEST = {option.dest: option for option in (*OPTIONS, *SERVE_OPTIONS)}
 
 
 @dataclass(frozen=True)
@@ -113,6 +149,10 @@ class ServiceConfig:
     failed_logins_per_source: int = 30
     failed_logins_per_registry: int = 100
     io_threads: int = 32
+    tls_cert: Path | None = None  # both or neither: HTTPS
+    tls_key: Path | None = None
+    endpoint_style: str = "path"  # ENDPOINT_STYLES
+    registry_domain: str = ""  # host style: registry `dev` is dev.<registry_domain>
     # Environment only:
     bootstrap_token: str | None = None  # CLOUDRAYA_BOOTSTRAP_TOKEN
     gc_grace_seconds: float | None = None  # CLOUDRAYA_GC_GRACE_SECONDS (both grace periods)
@@ -123,10 +163,13 @@ class ServiceConfig:
     def capacity_bytes(self, storage_gb: int) -> int:
         return storage_gb * self.storage_unit_bytes
 
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
 
-def add_options(parser: argparse.ArgumentParser) -> None:
-    """The tunables of a running service (``serve``; ``gc`` shares the upload expiry)."""
-    for option in OPTIONS:
+
+def _add(parser: argparse.ArgumentParser, options: tuple[Option, ...]) -> None:
+    for option in options:
         extra = {"action": "append"} if option.flag == "--trusted-proxy" else {}
         default = f" (default {option.default})" if option.default else ""
         parser.add_argument(
@@ -136,6 +179,16 @@ def add_options(parser: argparse.ArgumentParser) -> None:
             help=f"{option.help}{default}; env {option.env}",
             **extra,
         )
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The tunables of a running service (``serve``; ``gc`` shares the upload expiry)."""
+    _add(parser, OPTIONS)
+
+
+def add_serve_options(parser: argparse.ArgumentParser) -> None:
+    """How ``serve`` listens (TLS) and names registry endpoints."""
+    _add(parser, SERVE_OPTIONS)
 
 
 def from_args(
@@ -153,11 +206,18 @@ def from_args(
     proxies = raw("trusted_proxy")
     if isinstance(proxies, str):
         proxies = proxies.split(",")
-    return ServiceConfig(
+    tls_cert, tls_key = _tls_files(raw("tls_cert"), raw("tls_key"))
+    if public_url is None and hasattr(args, "host"):
+        public_url = f"{'https' if tls_cert else 'http'}://{args.host}:{args.port}"
+    config = ServiceConfig(
         data_dir=Path(args.data_dir),
         database_url=getattr(args, "database_url", None),
         storage_url=getattr(args, "storage_url", None),
         public_url=(public_url or "http://127.0.0.1:5000").rstrip("/"),
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        endpoint_style=_choice("endpoint_style", raw("endpoint_style"), ENDPOINT_STYLES),
+        registry_domain=_domain(raw("registry_domain"), public_url),
         trusted_proxies=tuple(_cidr(p) for p in (proxies or []) if p.strip()),
         upload_expiry_seconds=_duration("upload_expiry", raw("upload_expiry")),
         max_open_uploads=_positive("max_open_uploads", raw("max_open_uploads")),
@@ -179,6 +239,8 @@ def from_args(
         storage_unit_bytes=_storage_unit(environ.get("CLOUDRAYA_STORAGE_UNIT_BYTES")),
         environ=dict(environ),
     )
+    _check_host_style(config)
+    return config
 
 
 def default_password_workers() -> int:
@@ -227,6 +289,61 @@ def _cidr(value: str) -> str:
         raise ConfigError(
             f"{_name('trusted_proxy')} must be an address or CIDR such as 10.0.0.0/8, got {value!r}"
         ) from None
+
+
+def _choice(dest: str, value: object, choices: tuple[str, ...]) -> str:
+    text = str(value).strip().lower()
+    if text not in choices:
+        raise ConfigError(f"{_name(dest)} must be one of {', '.join(choices)}, got {value!r}")
+    return text
+
+
+_DOMAIN = re.compile(
+    r"^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
+)
+
+
+def _is_dns_name(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return bool(_DOMAIN.match(text))
+    return False
+
+
+def _domain(value: object, public_url: str | None) -> str:
+    """The registry domain: as given, else the public URL's host name (not an IP address)."""
+    given = str(value).strip().lower().rstrip(".") if value else ""
+    domain = given or (urlsplit(public_url or "").hostname or "")
+    if given and not _is_dns_name(given):
+        raise ConfigError(
+            f"{_name('registry_domain')} must be a DNS name such as registry.example.com, "
+            f"got {value!r}"
+        )
+    return domain
+
+
+def _check_host_style(config: ServiceConfig) -> None:
+    if config.endpoint_style == "host" and not _is_dns_name(config.registry_domain):
+        raise ConfigError(
+            f"{_name('endpoint_style')} host gives each registry a host under a DNS name, but "
+            f"the public URL's host {config.registry_domain!r} is none: set "
+            f"{_name('registry_domain')}, e.g. registry.example.com (registry `dev` is then "
+            "dev.registry.example.com)"
+        )
+
+
+def _tls_files(cert: object, key: object) -> tuple[Path | None, Path | None]:
+    if bool(cert) != bool(key):
+        given, missing = ("tls_cert", "tls_key") if cert else ("tls_key", "tls_cert")
+        raise ConfigError(f"{_name(given)} needs {_name(missing)} too: HTTPS takes both files")
+    if not cert:
+        return None, None
+    from cloudraya_registry.tls import server_context
+
+    cert_path, key_path = Path(str(cert)), Path(str(key))
+    server_context(cert_path, key_path)  # refuse unusable files at start, before anything else
+    return cert_path, key_path
 
 
 def _optional_seconds(name: str, value: str | None) -> float | None:

@@ -82,8 +82,6 @@ class Housekeeping:
                 next_sweep = time.monotonic() + interval
 
     def _run_gc(self) -> None:
-        from cloudraya_registry.gc import collect_garbage
-
         while not self._stopping.is_set():
             self._gc_wanted.wait()
             if self._stopping.wait(GC_DELAY_SECONDS):
@@ -91,9 +89,17 @@ class Housekeeping:
             self._gc_wanted.clear()
             with self._lock:
                 reasons, self._reasons = self._reasons, []
-            self._guarded(
-                f"garbage collection ({'; '.join(reasons[:3])})", collect_garbage, self.state
-            )
+            self._guarded(f"garbage collection ({'; '.join(reasons[:3])})", self._collect)
+
+    def _collect(self) -> None:
+        from cloudraya_registry.gc import collect_garbage
+
+        try:
+            report = collect_garbage(self.state)
+        except Exception:
+            self.state.metrics.observe_gc(None)
+            raise
+        self.state.metrics.observe_gc(report)
 
     def _run_retention(self) -> None:
         from cloudraya_registry.domain.retention import run_due

@@ -1,4 +1,5 @@
-"""ASGI middleware: a request id for every request and one structured log line per response.
+"""ASGI middleware: a request id for every request, one structured log line per response and
+the request metrics (:mod:`cloudraya_registry.metrics`) from the same figures.
 
 Logged: request id, method, route template, status, duration, bytes in/out, client address.
 Never logged: headers (Authorization among them), query strings, bodies. Pure ASGI (not
@@ -14,15 +15,20 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cloudraya_registry.metrics import ServiceMetrics
+
 log = logging.getLogger("cloudraya_registry.http")
 
 REQUEST_ID_HEADER = b"x-request-id"
+# A handler that matches paths itself (the data plane) names the template it matched here.
+ROUTE_TEMPLATE_KEY = "route_template"
 _CLIENT_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{8,64}$")
 
 
 class RequestLogMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,14 +66,18 @@ class RequestLogMiddleware:
             await self.app(scope, counting_receive, tagging_send)
         finally:
             client = scope.get("client")
+            seconds = time.perf_counter() - started
+            method = scope.get("method", "")
+            route = route_template(scope)
+            self.metrics.observe_request(method, route, status, seconds, bytes_in, bytes_out)
             log.info(
                 "request",
                 extra={
                     "request_id": request_id,
-                    "method": scope.get("method"),
-                    "route": route_template(scope),
+                    "method": method,
+                    "route": route,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(seconds * 1000, 2),
                     "bytes_in": bytes_in,
                     "bytes_out": bytes_out,
                     "client_ip": client[0] if client else None,
@@ -88,6 +98,9 @@ def route_template(scope: Scope) -> str:
     Rebuilt from the path and the matched path parameters, because routes of included
     routers do not know their prefix. Unmatched paths are not logged verbatim.
     """
+    named = (scope.get("state") or {}).get(ROUTE_TEMPLATE_KEY)
+    if named:
+        return named
     if "endpoint" not in scope:
         return "<unmatched>"
     template = scope.get("path", "")

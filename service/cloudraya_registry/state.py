@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cloudraya_registry import endpoints
 from cloudraya_registry.config import ServiceConfig
 from cloudraya_registry.db.session import Database
 from cloudraya_registry.domain.audit import FailedLoginLog, FailedLoginRecorder
 from cloudraya_registry.domain.pulls import PullCounts
+from cloudraya_registry.metrics import ServiceMetrics
 from cloudraya_registry.security.password_checks import PasswordChecks
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ class ServiceState:
     password_checks: PasswordChecks = field(init=False, repr=False)
     pull_counts: PullCounts = field(default_factory=PullCounts, repr=False)
     failed_logins: FailedLoginRecorder = field(default_factory=FailedLoginLog, repr=False)
+    metrics: ServiceMetrics = field(default_factory=ServiceMetrics, repr=False)
     # Started with the app (lifespan); absent in one-shot commands such as `gc`.
     scan_pool: ScanPool | None = field(default=None, repr=False)
     housekeeping: Housekeeping | None = field(default=None, repr=False)
@@ -49,11 +52,12 @@ class ServiceState:
 
     @property
     def public_host(self) -> str:
-        """Host[:port] of ``public_url``: the prefix of every docker reference."""
-        return self.public_url.split("://", 1)[-1].rstrip("/")
+        """Host[:port] of ``public_url``: the audience of data-plane tokens."""
+        return endpoints.public_host(self.config)
 
     def endpoint_of(self, registry_name: str) -> str:
-        return f"{self.public_host}/{registry_name}"
+        """The prefix of the registry's image references (see :mod:`endpoints`)."""
+        return endpoints.endpoint_of(self.config, registry_name)
 
     def collect_garbage_soon(self, reason: str) -> None:
         """Ask for a garbage collection shortly (bursts of deletes coalesce into one)."""

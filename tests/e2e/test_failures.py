@@ -45,7 +45,10 @@ def output_of(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout + result.stderr
 
 
-def test_a_frozen_service_during_up_leaves_no_orphans_and_a_rerun_converges(pulumi, service):
+def test_a_frozen_service_during_up_leaves_no_orphans_and_a_rerun_converges(
+    pulumi, process_service
+):
+    service = process_service  # a process, so that SIGSTOP freezes it
     ws = pulumi(PROGRAMS / "fleet-yaml", stack="dev", env=provider_env(service))
     up = subprocess.Popen(
         [ws.pulumi, "--color=never", "up", "--yes", "--non-interactive", "--skip-preview",

@@ -17,6 +17,7 @@ from tests.support.images import manifest_digest, push_layout, random_image_layo
 from tests.support.podman import Podman
 from tests.support.ports import free_port
 from tests.support.service import RegistryService
+from tests.support.tls import make_certificate
 
 PASSWORD = "Image-Test-Pass-1"
 STARTUP_TIMEOUT_S = 120
@@ -94,3 +95,41 @@ def test_image_round_trips_through_the_service_and_runs(
     )  # fmt: skip
     assert pulled.returncode == 0, pulled.stderr
     assert manifest_digest(tmp_path / "pulled") == manifest_digest(layout)
+
+
+def test_image_serves_https_with_tls_files_from_the_environment(
+    podman: Podman, tmp_path: Path
+) -> None:
+    """TLS in the container: the files mounted read-only, named by CLOUDRAYA_TLS_CERT/_KEY."""
+    certificate = make_certificate(tmp_path / "tls")
+    certificate.cert.parent.chmod(0o755)
+    certificate.key.chmod(0o644)  # the container's user (uid 10001) reads it
+    port = free_port()
+    environment = {
+        "CLOUDRAYA_TLS_CERT": "/tls/server.crt",
+        "CLOUDRAYA_TLS_KEY": "/tls/server.key",
+        "CLOUDRAYA_PUBLIC_URL": f"https://127.0.0.1:{port}",
+    }
+    options = ("-v", f"{certificate.cert.parent}:/tls:ro")
+    options += tuple(
+        arg for name, value in environment.items() for arg in ("-e", f"{name}={value}")
+    )
+    container = podman.start(
+        f"oci-archive:{artifact(IMAGE_ARCHIVE)}", "--port", str(port), options=options
+    )
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while True:
+        try:
+            ready = httpx.get(
+                f"https://127.0.0.1:{port}/readyz", verify=certificate.client_context(), timeout=2
+            )
+            break
+        except httpx.TransportError:
+            state = podman.check("inspect", "--format", "{{.State.Status}}", container).strip()
+            assert state == "running", f"container {state}:\n{podman.run('logs', container).stderr}"
+            assert time.monotonic() < deadline, podman.run("logs", container).stderr
+            time.sleep(0.5)
+    assert ready.json()["status"] == "ready"
+    plain = httpx.get(f"http://127.0.0.1:{port}/v2/", timeout=10)
+    assert plain.status_code == 400
+    assert f"Use https://127.0.0.1:{port}/" in plain.text

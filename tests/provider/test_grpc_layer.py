@@ -43,7 +43,7 @@ def fake():
 @pytest.fixture
 def provider(fake):
     servicer = ProviderServicer(
-        catalog, client_factory=lambda endpoint, token: fake.client(token=token)
+        catalog, client_factory=lambda endpoint, token, **_: fake.client(token=token)
     )
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
     provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, server)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.support.clients import Tools, private_tools
 from tests.support.inprocess import InProcessService
 from tests.support.postgres import PostgresServer
 
@@ -44,3 +46,9 @@ def control_service(
 ) -> InProcessService:
     """A fresh service on the backend under test (SQLite, or a new PostgreSQL database)."""
     return service_factory(database_url=database_url_factory())
+
+
+@pytest.fixture
+def tools(tmp_path: Path) -> Iterator[Tools]:
+    """podman, skopeo and friends with private storage, auth files and HOME."""
+    yield from private_tools(tmp_path)

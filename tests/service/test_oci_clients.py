@@ -5,16 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import tarfile
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.service.oci_helpers import PASSWORD, OciClient
+from tests.support.clients import Tools
 from tests.support.paths import require_tool
 from tests.support.service import RegistryService, ServiceClient
 
@@ -23,47 +21,6 @@ from tests.support.service import RegistryService, ServiceClient
 def service(deployment: ServiceClient) -> ServiceClient:
     """Every test here runs embedded and on replicas behind a load balancer (``deployment``)."""
     return deployment
-
-
-class Tools:
-    """Runs the clients with private state: their own storage, auth files and HOME."""
-
-    def __init__(self, work: Path, runroot: Path) -> None:
-        self.work = work
-        self.env = {
-            **os.environ,
-            "HOME": str(work / "home"),
-            "REGISTRY_AUTH_FILE": str(work / "auth.json"),
-            "DOCKER_CONFIG": str(work / "docker"),
-            "XDG_RUNTIME_DIR": str(work / "run"),
-        }
-        for directory in ("home", "docker", "run"):
-            (work / directory).mkdir(parents=True, exist_ok=True)
-        self.podman_flags = [
-            "--root",
-            str(work / "storage"),
-            "--runroot",  # podman refuses a runroot path longer than 50 characters
-            str(runroot),
-            "--storage-driver",
-            "vfs",
-        ]
-
-    def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            list(args), input=stdin, capture_output=True, text=True, env=self.env, timeout=600
-        )
-        assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-        return done
-
-    def podman(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return self.run(require_tool("podman"), *self.podman_flags, *args, stdin=stdin)
-
-
-@pytest.fixture
-def tools(tmp_path: Path) -> Iterator[Tools]:
-    runroot = Path(tempfile.mkdtemp(prefix="oci-run-"))
-    yield Tools(tmp_path / "clients", runroot)
-    shutil.rmtree(runroot, ignore_errors=True)
 
 
 def _sha256_file(path: Path) -> str:

@@ -77,7 +77,9 @@ class InProcessService(ServiceClient):
         except Exception as error:
             self._stop_logging()
             raise ServiceStartError(f"service did not start: {error}") from error
-        self._server = uvicorn.Server(server_config(create_app(self.state), "127.0.0.1", self.port))
+        self._server = uvicorn.Server(
+            server_config(create_app(self.state), "127.0.0.1", self.port, config)
+        )
         self._thread = threading.Thread(
             target=self._server.run, name=f"service-{self.port}", daemon=True
         )

@@ -5,15 +5,19 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import ssl
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from tests.support.paths import require_tool, search_path
 from tests.support.ports import free_port
+
+if TYPE_CHECKING:
+    from tests.support.tls import ServerCertificate
 
 STARTUP_TIMEOUT_S = 60.0
 SHUTDOWN_TIMEOUT_S = 20.0
@@ -38,16 +42,20 @@ class ServiceClient:
         extra_args: list[str] | None = None,
         env: dict[str, str] | None = None,
         port: int | None = None,
+        tls: ServerCertificate | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.database_url = database_url
         self.token = token or f"test-admin-{secrets.token_urlsafe(24)}"
         self.extra_args = list(extra_args or [])
+        self.tls = tls  # HTTPS with a certificate of the test's own CA
         self.extra_env = dict(env or {})
         self.port = port or free_port()
         self.host = f"127.0.0.1:{self.port}"
-        self.url = f"http://{self.host}"
+        self.url = f"{'https' if tls else 'http'}://{self.host}"
+        # What httpx trusts when talking to this service.
+        self.verify: ssl.SSLContext | bool = tls.client_context() if tls else True
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-service.log"
 
     def serve_arguments(self) -> list[str]:
@@ -56,6 +64,8 @@ class ServiceClient:
         args += ["--data-dir", str(self.data_dir)]
         if self.database_url:
             args += ["--database-url", self.database_url]
+        if self.tls and "CLOUDRAYA_TLS_CERT" not in self.extra_env:  # else given by environment
+            args += ["--tls-cert", str(self.tls.cert), "--tls-key", str(self.tls.key)]
         return args + self.extra_args
 
     def storage_arguments(self) -> list[str]:
@@ -81,6 +91,7 @@ class ServiceClient:
     def api(self, token: str | None = None, timeout: float = 30.0) -> httpx.Client:
         return httpx.Client(
             base_url=f"{self.url}/api/v1",
+            verify=self.verify,
             headers={"Authorization": f"Bearer {token or self.token}"},
             timeout=timeout,
         )
@@ -131,7 +142,8 @@ class RegistryService(ServiceClient):
                     + self.log_text()[-4000:]
                 )
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
+                healthz = httpx.get(f"{self.url}/healthz", timeout=1.0, verify=self.verify)
+                if healthz.status_code == 200:
                     return
             except httpx.TransportError:
                 pass

@@ -31,6 +31,11 @@ func NewProvider(ctx *pulumi.Context,
 			args.ApiToken = pulumi.StringPtr(d.(string))
 		}
 	}
+	if args.CaBundle == nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "CLOUDRAYA_CA_BUNDLE"); d != nil {
+			args.CaBundle = pulumi.StringPtr(d.(string))
+		}
+	}
 	if args.Endpoint == nil {
 		if d := internal.GetEnvOrDefault(nil, nil, "CLOUDRAYA_ENDPOINT"); d != nil {
 			args.Endpoint = pulumi.StringPtr(d.(string))
@@ -51,6 +56,8 @@ func NewProvider(ctx *pulumi.Context,
 type providerArgs struct {
 	// API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set. Keep it secret: `pulumi config set --secret cloudraya:apiToken ...`.
 	ApiToken *string `pulumi:"apiToken"`
+	// For an https:// endpoint whose certificate is not signed by a CA the system trusts (a private CA): the path of a file of PEM CA certificates, trusted instead of the system's CAs. Read from the environment variable `CLOUDRAYA_CA_BUNDLE` when not set.
+	CaBundle *string `pulumi:"caBundle"`
 	// Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
 	Endpoint *string `pulumi:"endpoint"`
 }
@@ -59,6 +66,8 @@ type providerArgs struct {
 type ProviderArgs struct {
 	// API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set. Keep it secret: `pulumi config set --secret cloudraya:apiToken ...`.
 	ApiToken pulumi.StringPtrInput
+	// For an https:// endpoint whose certificate is not signed by a CA the system trusts (a private CA): the path of a file of PEM CA certificates, trusted instead of the system's CAs. Read from the environment variable `CLOUDRAYA_CA_BUNDLE` when not set.
+	CaBundle pulumi.StringPtrInput
 	// Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
 	Endpoint pulumi.StringPtrInput
 }

@@ -19,6 +19,17 @@ Object.defineProperty(exports, "apiToken", {
 });
 
 /**
+ * For an https:// endpoint whose certificate is not signed by a CA the system trusts (a private CA): the path of a file of PEM CA certificates, trusted instead of the system's CAs. Read from the environment variable `CLOUDRAYA_CA_BUNDLE` when not set.
+ */
+export declare const caBundle: string | undefined;
+Object.defineProperty(exports, "caBundle", {
+    get() {
+        return __config.get("caBundle") ?? utilities.getEnv("CLOUDRAYA_CA_BUNDLE");
+    },
+    enumerable: true,
+});
+
+/**
  * Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
  */
 export declare const endpoint: string | undefined;

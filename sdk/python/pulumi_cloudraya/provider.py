@@ -20,17 +20,23 @@ __all__ = ['ProviderArgs', 'Provider']
 class ProviderArgs:
     def __init__(__self__, *,
                  api_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 ca_bundle: pulumi.Input[Optional[_builtins.str]] = None,
                  endpoint: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Provider resource.
 
         :param pulumi.Input[_builtins.str] api_token: API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set. Keep it secret: `pulumi config set --secret cloudraya:apiToken ...`.
+        :param pulumi.Input[_builtins.str] ca_bundle: For an https:// endpoint whose certificate is not signed by a CA the system trusts (a private CA): the path of a file of PEM CA certificates, trusted instead of the system's CAs. Read from the environment variable `CLOUDRAYA_CA_BUNDLE` when not set.
         :param pulumi.Input[_builtins.str] endpoint: Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
         """
         if api_token is None:
             api_token = _utilities.get_env('CLOUDRAYA_API_TOKEN')
         if api_token is not None:
             pulumi.set(__self__, "api_token", api_token)
+        if ca_bundle is None:
+            ca_bundle = _utilities.get_env('CLOUDRAYA_CA_BUNDLE')
+        if ca_bundle is not None:
+            pulumi.set(__self__, "ca_bundle", ca_bundle)
         if endpoint is None:
             endpoint = _utilities.get_env('CLOUDRAYA_ENDPOINT')
         if endpoint is not None:
@@ -47,6 +53,18 @@ class ProviderArgs:
     @api_token.setter
     def api_token(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "api_token", value)
+
+    @_builtins.property
+    @pulumi.getter(name="caBundle")
+    def ca_bundle(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        For an https:// endpoint whose certificate is not signed by a CA the system trusts (a private CA): the path of a file of PEM CA certificates, trusted instead of the system's CAs. Read from the environment variable `CLOUDRAYA_CA_BUNDLE` when not set.
+        """
+        return pulumi.get(self, "ca_bundle")
+
+    @ca_bundle.setter
+    def ca_bundle(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "ca_bundle", value)
 
     @_builtins.property
     @pulumi.getter
@@ -68,6 +86,7 @@ class Provider(pulumi.ProviderResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  api_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 ca_bundle: pulumi.Input[Optional[_builtins.str]] = None,
                  endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
@@ -76,6 +95,7 @@ class Provider(pulumi.ProviderResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] api_token: API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set. Keep it secret: `pulumi config set --secret cloudraya:apiToken ...`.
+        :param pulumi.Input[_builtins.str] ca_bundle: For an https:// endpoint whose certificate is not signed by a CA the system trusts (a private CA): the path of a file of PEM CA certificates, trusted instead of the system's CAs. Read from the environment variable `CLOUDRAYA_CA_BUNDLE` when not set.
         :param pulumi.Input[_builtins.str] endpoint: Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
         """
         ...
@@ -103,6 +123,7 @@ class Provider(pulumi.ProviderResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  api_token: pulumi.Input[Optional[_builtins.str]] = None,
+                 ca_bundle: pulumi.Input[Optional[_builtins.str]] = None,
                  endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -116,6 +137,9 @@ class Provider(pulumi.ProviderResource):
             if api_token is None:
                 api_token = _utilities.get_env('CLOUDRAYA_API_TOKEN')
             __props__.__dict__["api_token"] = None if api_token is None else pulumi.Output.secret(api_token)
+            if ca_bundle is None:
+                ca_bundle = _utilities.get_env('CLOUDRAYA_CA_BUNDLE')
+            __props__.__dict__["ca_bundle"] = ca_bundle
             if endpoint is None:
                 endpoint = _utilities.get_env('CLOUDRAYA_ENDPOINT')
             __props__.__dict__["endpoint"] = endpoint

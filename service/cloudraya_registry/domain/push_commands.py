@@ -1,7 +1,8 @@
 """The push command helper (View Push Command): ready-to-run login, build, tag and push.
 
-Docker syntax; ``podman`` accepts the same commands. The login goes to the host; the image
-reference is ``<endpoint>/<repository>:<tag>``.
+Docker syntax; ``podman`` accepts the same commands. The login goes to the registry's host
+(the service's, or the registry's own in host style); the image reference is
+``<endpoint>/<repository>:<tag>``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cloudraya_registry import endpoints
 from cloudraya_registry.domain import registries
 from cloudraya_registry.domain.actors import Actor
 from cloudraya_registry.domain.errors import InvalidArgument
@@ -40,7 +42,7 @@ def for_registry(
         raise InvalidArgument(f"repository: must be {REPOSITORY_RULE} (got {repository!r})")
     if not is_tag(tag):
         raise InvalidArgument(f"tag: must be {TAG_RULE} (got {tag!r})")
-    host = state.public_host
+    host = endpoints.registry_host(state.config, registry_name)
     local = f"{repository}:{tag}"
     image = f"{state.endpoint_of(registry_name)}/{local}"
     login = f"docker login {host} -u {registry_name}"

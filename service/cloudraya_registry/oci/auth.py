@@ -36,6 +36,7 @@ from cloudraya_registry.domain.scoped_credentials import (
     scope_by_id,
     split_username,
 )
+from cloudraya_registry.endpoints import registry_url
 from cloudraya_registry.executors import in_thread
 from cloudraya_registry.security.login_throttle import FailureCounts, Limits, LoginThrottle
 from cloudraya_registry.state import ServiceState
@@ -143,10 +144,13 @@ class Authenticator:
         )
 
     # -- challenges ----------------------------------------------------------------------
-    def challenge(self, scope: str | None, error: str | None = None) -> dict[str, str]:
-        value = (
-            f'Bearer realm="{self.state.public_url}/auth/token",service="{self.state.public_host}"'
-        )
+    def challenge(
+        self, scope: str | None, error: str | None = None, *, registry: str | None = None
+    ) -> dict[str, str]:
+        """The Bearer challenge; at a registry's own host (``registry``) the realm is there too,
+        so the token request says which registry its scopes are in."""
+        base = registry_url(self.state.config, registry) if registry else self.state.public_url
+        value = f'Bearer realm="{base}/auth/token",service="{self.state.public_host}"'
         if scope:
             value += f',scope="{scope}"'
         if error:
@@ -307,6 +311,8 @@ class Authenticator:
     ) -> None:
         """Count a failed login in the audit log it was aimed at and, for a password that may
         have been guessed, against the throttles."""
+        method = failure.method if failure.method in ("basic", "bearer") else "other"
+        self.state.metrics.login_failures.labels(method).inc()
         if guess and failure.method == "basic":
             name = failure.registry.name if failure.registry else None
             await in_thread(self.throttle.failed, source_ip, username, name)

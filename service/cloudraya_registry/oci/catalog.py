@@ -13,7 +13,7 @@ from cloudraya_registry.oci.pagination import next_link, page_params
 
 def _repositories(ctx: Context, n: int | None, last: str | None) -> tuple[list[str], bool]:
     registry = ctx.registry
-    prefix = registry.name + "/"
+    prefix = "" if ctx.host_registry else registry.name + "/"  # names as the client sends them
     with ctx.state.db.read() as session:
         query = (
             select(Repository.name)
@@ -21,7 +21,7 @@ def _repositories(ctx: Context, n: int | None, last: str | None) -> tuple[list[s
             .order_by(Repository.name)
         )
         if last is not None:
-            path = last[len(prefix) :] if last.startswith(prefix) else last
+            path = last[len(prefix) :] if prefix and last.startswith(prefix) else last
             query = query.where(Repository.name > path)
         if n is not None:
             query = query.limit(n + 1)

@@ -59,6 +59,7 @@ class Context:
     route: Route
     repo: RepositoryName | None  # None for the base endpoint and the catalog
     params: dict[str, str]
+    host_registry: str | None = None  # the registry the request's host names (host style)
     caller: Caller | None = None  # set by the route's authorisation step
     outcomes: list[Outcome] = field(default_factory=list)
 

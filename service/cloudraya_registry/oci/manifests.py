@@ -120,7 +120,7 @@ async def put_manifest(ctx: Context) -> Response:
     )
     parsed, digest = incoming.parsed, incoming.digest
     headers = {
-        "Location": f"/v2/{ctx.repo.full}/manifests/{digest}",
+        "Location": f"/v2/{ctx.repo.sent}/manifests/{digest}",
         "Docker-Content-Digest": digest,
     }
     if parsed.subject is not None:

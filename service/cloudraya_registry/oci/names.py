@@ -19,14 +19,19 @@ from cloudraya_registry.oci.errors import OciError
 
 @dataclass(frozen=True)
 class RepositoryName:
-    """``full`` as clients send it (``dev-registry/team/app``); ``path`` inside the registry."""
+    """``full`` is ``<registry>/<path>`` (``dev-registry/team/app``), ``path`` the part inside
+    the registry and ``sent`` the name as the client sent it: ``full`` at the shared host,
+    ``path`` at a registry's own host (host-style endpoints)."""
 
     full: str
     registry: str
     path: str
+    sent: str
 
 
-def parse_repository_name(full: str) -> RepositoryName:
+def parse_repository_name(sent: str, registry: str | None = None) -> RepositoryName:
+    """The repository a client names; ``registry`` is the one its host names (host style)."""
+    full = f"{registry}/{sent}" if registry else sent
     if len(full) > MAX_FULL_NAME_LENGTH:
         raise OciError(
             "NAME_INVALID",
@@ -48,7 +53,7 @@ def parse_repository_name(full: str) -> RepositoryName:
             f"{full}/<repository> ({FULL_NAME_RULE})",
             detail={"name": full},
         )
-    return RepositoryName(full=full, registry=registry, path=path)
+    return RepositoryName(full=full, registry=registry, path=path, sent=sent)
 
 
 def parse_digest(value: str | None, *, what: str = "digest") -> str:

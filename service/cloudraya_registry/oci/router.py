@@ -18,6 +18,7 @@ from starlette.responses import Response
 from cloudraya_registry.db.locks import UploadLocks
 from cloudraya_registry.domain.changes import run_follow_ups
 from cloudraya_registry.domain.errors import DomainError
+from cloudraya_registry.endpoints import registry_of_host
 from cloudraya_registry.executors import in_thread
 from cloudraya_registry.faults import STORAGE_FULL_MESSAGE, STORAGE_FULL_STATUS, storage_full
 from cloudraya_registry.oci import token
@@ -27,6 +28,7 @@ from cloudraya_registry.oci.errors import API_VERSION_HEADER, OciError, error_re
 from cloudraya_registry.oci.names import parse_repository_name
 from cloudraya_registry.oci.numbers import byte_count
 from cloudraya_registry.oci.routes import ROUTES
+from cloudraya_registry.request_log import ROUTE_TEMPLATE_KEY
 from cloudraya_registry.state import ServiceState
 from cloudraya_registry.storage import UploadMissingError
 
@@ -43,6 +45,17 @@ _AREAS: list[tuple[str, re.Pattern[str]]] = [
     ("blob", re.compile(r"^(?P<name>.+)/blobs/(?P<digest>[^/]+)$")),
     ("referrers", re.compile(r"^(?P<name>.+)/referrers/(?P<digest>[^/]+)$")),
 ]
+# How logs and metrics name each area's route (the path with its parameters unfilled).
+_TEMPLATES = {
+    "base": "/v2/",
+    "catalog": "/v2/_catalog",
+    "tags": "/v2/{name}/tags/list",
+    "manifest": "/v2/{name}/manifests/{reference}",
+    "uploads": "/v2/{name}/blobs/uploads/",
+    "upload": "/v2/{name}/blobs/uploads/{upload_id}",
+    "blob": "/v2/{name}/blobs/{digest}",
+    "referrers": "/v2/{name}/referrers/{digest}",
+}
 _DRAIN_LIMIT_BYTES = 8 * 1024 * 1024
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -66,7 +79,8 @@ class DataPlane:
 
     async def handle_token(self, request: Request) -> Response:
         try:
-            return await token.issue(self.state, self.services.auth, request)
+            host_registry = registry_of_host(self.state.config, request.headers.get("host"))
+            return await token.issue(self.state, self.services.auth, request, host_registry)
         except (OciError, DomainError) as error:
             response = _oci_error(error).response()
             await _drain_unread_body(request, response)
@@ -120,14 +134,16 @@ class DataPlane:
             match = pattern.match(rest)
             if match is None:
                 continue
+            request.scope.setdefault("state", {})[ROUTE_TEMPLATE_KEY] = _TEMPLATES[area]
             params = match.groupdict()
             name = params.pop("name", None)
-            repo = parse_repository_name(name) if name is not None else None
+            host_registry = registry_of_host(self.state.config, request.headers.get("host"))
+            repo = parse_repository_name(name, host_registry) if name is not None else None
             route = ROUTES.get((area, request.method))
             if route is None:
                 allowed = sorted(m for (a, m) in ROUTES if a == area)
                 raise _method_not_allowed(allowed)
-            ctx = Context(self.state, self.services, request, route, repo, params)
+            ctx = Context(self.state, self.services, request, route, repo, params, host_registry)
             for step in route.before:
                 await step(ctx)
             response = await route.handler(ctx)

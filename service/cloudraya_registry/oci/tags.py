@@ -29,7 +29,7 @@ def _tags(ctx: Context, n: int | None, last: str | None) -> tuple[list[str], boo
 async def list_tags(ctx: Context) -> Response:
     n, last = page_params(ctx.request)
     if n == 0:
-        return JSONResponse({"name": ctx.repo.full, "tags": []})
+        return JSONResponse({"name": ctx.repo.sent, "tags": []})
     names, more = await in_thread(_tags, ctx, n, last)
-    headers = next_link(f"/v2/{ctx.repo.full}/tags/list", n, names[-1]) if more and n else {}
-    return JSONResponse({"name": ctx.repo.full, "tags": names}, headers=headers)
+    headers = next_link(f"/v2/{ctx.repo.sent}/tags/list", n, names[-1]) if more and n else {}
+    return JSONResponse({"name": ctx.repo.sent, "tags": names}, headers=headers)

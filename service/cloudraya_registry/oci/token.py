@@ -29,8 +29,20 @@ if TYPE_CHECKING:
     from cloudraya_registry.state import ServiceState
 
 
-def _scopes(values: list[str]) -> list[str]:
-    return [scope for value in values for scope in value.split() if scope]
+def _scopes(values: list[str], host_registry: str | None) -> list[str]:
+    """Requested scopes; at a registry's own host their repositories are inside it."""
+    scopes = [scope for value in values for scope in value.split() if scope]
+    if host_registry is None:
+        return scopes
+    return [_within(scope, host_registry) for scope in scopes]
+
+
+def _within(scope: str, registry: str) -> str:
+    kind, sep, rest = scope.partition(":")
+    name, sep2, actions = rest.rpartition(":")
+    if kind != "repository" or not sep or not sep2:
+        return scope
+    return f"repository:{registry}/{name}:{actions}"
 
 
 async def _login(
@@ -63,7 +75,9 @@ def too_large_form() -> OciError:
     return OciError("SIZE_INVALID", too_large(where="/auth/token"), status=413)
 
 
-async def issue(state: ServiceState, auth: Authenticator, request: Request) -> Response:
+async def issue(
+    state: ServiceState, auth: Authenticator, request: Request, host_registry: str | None = None
+) -> Response:
     source_ip = request.client.host if request.client else None
     if request.method == "POST":
         form = await _form(request)
@@ -75,7 +89,7 @@ async def issue(state: ServiceState, auth: Authenticator, request: Request) -> R
             )
         username = (form.get("username") or [""])[0]
         password = (form.get("password") or [""])[0]
-        scopes = _scopes(form.get("scope") or [])
+        scopes = _scopes(form.get("scope") or [], host_registry)
     else:
         authorization = request.headers.get("authorization", "")
         if not authorization.lower().startswith("basic "):
@@ -89,7 +103,7 @@ async def issue(state: ServiceState, auth: Authenticator, request: Request) -> R
             username, password = decode_basic(authorization[6:].strip())
         except FailedCredential:
             raise OciError("UNAUTHORIZED", "malformed Basic credentials") from None
-        scopes = _scopes(request.query_params.getlist("scope"))
+        scopes = _scopes(request.query_params.getlist("scope"), host_registry)
     login = await _login(state, auth, username, password, source_ip)
     token, _access = auth.issue_token(login, scopes)
     issued = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")

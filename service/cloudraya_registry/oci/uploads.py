@@ -26,7 +26,7 @@ _CONTENT_RANGE = re.compile(r"^(?:bytes[ =])?(\d{1,19})-(\d{1,19})(?:/(?:\d{1,19
 
 # -- helpers ---------------------------------------------------------------------------------
 def _upload_location(repo: RepositoryName, upload_id: str) -> str:
-    return f"/v2/{repo.full}/blobs/uploads/{upload_id}"
+    return f"/v2/{repo.sent}/blobs/uploads/{upload_id}"
 
 
 def _range_header(size: int) -> str:
@@ -45,7 +45,7 @@ def _created(repo: RepositoryName, digest: str) -> Response:
     return Response(
         status_code=201,
         headers={
-            "Location": f"/v2/{repo.full}/blobs/{digest}",
+            "Location": f"/v2/{repo.sent}/blobs/{digest}",
             "Docker-Content-Digest": digest,
         },
     )
@@ -89,7 +89,8 @@ async def _receive(
     ``expected`` Content-Range announced, the upload is left as it was at ``start``."""
     limit, writer = await in_thread(_open_for_append, ctx, upload_id, start, digest)
     try:
-        received = await receive_into(ctx.request, writer, limit=limit)
+        with ctx.state.metrics.uploads_in_flight.track_inprogress():
+            received = await receive_into(ctx.request, writer, limit=limit)
     except BodyTooLarge as error:
         await in_thread(writer.abort)
         await in_thread(
@@ -193,7 +194,7 @@ def _mount_source(ctx: Context, source: str | None) -> tuple[bool, str | None]:
     if not source:
         return True, None
     try:
-        source_repo = parse_repository_name(source)
+        source_repo = parse_repository_name(source, ctx.host_registry)
     except OciError:
         return False, None
     # Across registries: never, whatever the other side holds.

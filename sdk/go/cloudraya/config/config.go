@@ -24,6 +24,19 @@ func GetApiToken(ctx *pulumi.Context) string {
 	return value
 }
 
+// For an https:// endpoint whose certificate is not signed by a CA the system trusts (a private CA): the path of a file of PEM CA certificates, trusted instead of the system's CAs. Read from the environment variable `CLOUDRAYA_CA_BUNDLE` when not set.
+func GetCaBundle(ctx *pulumi.Context) string {
+	v, err := config.Try(ctx, "cloudraya:caBundle")
+	if err == nil {
+		return v
+	}
+	var value string
+	if d := internal.GetEnvOrDefault(nil, nil, "CLOUDRAYA_CA_BUNDLE"); d != nil {
+		value = d.(string)
+	}
+	return value
+}
+
 // Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.
 func GetEndpoint(ctx *pulumi.Context) string {
 	v, err := config.Try(ctx, "cloudraya:endpoint")

@@ -19,6 +19,11 @@ apiToken: Optional[str]
 API token of the project whose registries Pulumi manages. Read from the environment variable `CLOUDRAYA_API_TOKEN` when not set. Keep it secret: `pulumi config set --secret cloudraya:apiToken ...`.
 """
 
+caBundle: Optional[str]
+"""
+For an https:// endpoint whose certificate is not signed by a CA the system trusts (a private CA): the path of a file of PEM CA certificates, trusted instead of the system's CAs. Read from the environment variable `CLOUDRAYA_CA_BUNDLE` when not set.
+"""
+
 endpoint: Optional[str]
 """
 Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.

@@ -28,6 +28,13 @@ class _ExportableConfig(types.ModuleType):
         return __config__.get('apiToken') or _utilities.get_env('CLOUDRAYA_API_TOKEN')
 
     @_builtins.property
+    def ca_bundle(self) -> Optional[str]:
+        """
+        For an https:// endpoint whose certificate is not signed by a CA the system trusts (a private CA): the path of a file of PEM CA certificates, trusted instead of the system's CAs. Read from the environment variable `CLOUDRAYA_CA_BUNDLE` when not set.
+        """
+        return __config__.get('caBundle') or _utilities.get_env('CLOUDRAYA_CA_BUNDLE')
+
+    @_builtins.property
     def endpoint(self) -> Optional[str]:
         """
         Base URL of the CloudRaya Container Registry service: an http:// or https:// URL such as `http://127.0.0.1:5000`. Read from the environment variable `CLOUDRAYA_ENDPOINT` when not set.

@@ -39,6 +39,12 @@ async def delete(ctx: Context) -> None:
 async def catalog(ctx: Context) -> None:
     """List the repositories of the caller's own registry."""
     ctx.caller = await _authorise(ctx, None, "pull", scope=CATALOG_SCOPE)
+    if ctx.host_registry is not None and ctx.caller.registry.name != ctx.host_registry:
+        raise OciError(
+            "DENIED",
+            f"credentials of registry {ctx.caller.registry.name!r} do not list the catalog of "
+            f"{ctx.host_registry!r}: log in to each registry's host with its own credentials",
+        )
 
 
 async def any_credential(ctx: Context) -> None:
@@ -50,9 +56,10 @@ async def _authorise(
     ctx: Context, repo: RepositoryName | None, action: str, *, scope: str | None = None
 ) -> Caller:
     if repo is not None:
-        scope = f"repository:{repo.full}:{_SCOPE_ACTIONS[action]}"
+        scope = f"repository:{repo.sent}:{_SCOPE_ACTIONS[action]}"  # as the client names it
     auth = ctx.services.auth
     request = ctx.request
+    host = ctx.host_registry
     source_ip = request.client.host if request.client else None
     authorization = request.headers.get("authorization")
     target = repo.full if repo else request.url.path
@@ -65,13 +72,15 @@ async def _authorise(
             "UNAUTHORIZED",
             f"authentication failed: {failure.reason}; log in with the registry's name as "
             "username and its password",
-            headers=auth.challenge(scope, "invalid_token" if failure.method == "bearer" else None),
+            headers=auth.challenge(
+                scope, "invalid_token" if failure.method == "bearer" else None, registry=host
+            ),
         ) from None
     if caller is None:
         raise OciError(
             "UNAUTHORIZED",
             "authentication required: log in with the registry's name as username and its password",
-            headers=auth.challenge(scope),
+            headers=auth.challenge(scope, registry=host),
         )
     if repo is None and scope is None:
         return caller  # the base endpoint: any valid credential
@@ -93,7 +102,7 @@ async def _authorise(
         "UNAUTHORIZED",
         f"the token does not grant {action} on {repo.full if repo else 'the catalog'}; "
         "request a token for this scope",
-        headers=auth.challenge(scope, "insufficient_scope"),
+        headers=auth.challenge(scope, "insufficient_scope", registry=host),
     )
 
 
