@@ -73,6 +73,36 @@ class RegistryInfo:
 class Settings:
     tag_immutability: bool
     scan_on_push: bool
+    tag_immutability_exclusions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScopedCredential:
+    """A scoped credential as the service reports it; `password` only right after it was
+    created or rotated (the service never reveals it again)."""
+
+    registry: str
+    name: str
+    username: str
+    access: str
+    repositories: tuple[str, ...] | None
+    expires_at: str | None
+    password_updated_at: str
+    password: str | None = None
+
+    @classmethod
+    def from_api(cls, body: dict[str, Any]) -> ScopedCredential:
+        repositories = body.get("repositories")
+        return cls(
+            registry=body["registry"],
+            name=body["name"],
+            username=body["username"],
+            access=body["access"],
+            repositories=tuple(repositories) if repositories is not None else None,
+            expires_at=body.get("expires_at"),
+            password_updated_at=body.get("password_updated_at", ""),
+            password=body.get("password"),
+        )
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from .api import (
     NotFound,
     OutcomeUnknown,
     RegistryInfo,
+    ScopedCredential,
     Settings,
     Unreachable,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "NotFound",
     "OutcomeUnknown",
     "RegistryInfo",
+    "ScopedCredential",
     "Settings",
     "Unreachable",
 ]
@@ -157,15 +159,123 @@ class CloudRayaClient:
         )
         return _settings(body)
 
-    def update_settings(self, name: str, *, tag_immutability: bool, scan_on_push: bool) -> Settings:
+    def update_settings(
+        self,
+        name: str,
+        *,
+        tag_immutability: bool,
+        scan_on_push: bool,
+        tag_immutability_exclusions: list[str] | None = None,
+    ) -> Settings:
+        wanted: dict[str, Any] = {
+            "tag_immutability": tag_immutability,
+            "scan_on_push": scan_on_push,
+        }
+        if tag_immutability_exclusions is not None:
+            wanted["tag_immutability_exclusions"] = tag_immutability_exclusions
         body = self._call(
             "PATCH",
             f"/registries/{_seg(name)}/settings",
             what="update settings",
             registry=name,
-            json={"tag_immutability": tag_immutability, "scan_on_push": scan_on_push},
+            json=wanted,
         )
         return _settings(body)
+
+    # --- retention -------------------------------------------------------------------------
+
+    def get_retention_policy(self, name: str) -> dict[str, Any]:
+        return self._call(
+            "GET",
+            f"/registries/{_seg(name)}/retention-policy",
+            what="read retention policy",
+            registry=name,
+        )
+
+    def put_retention_policy(
+        self, name: str, rules: list[dict[str, Any]], schedule: str
+    ) -> dict[str, Any]:
+        return self._call(
+            "PUT",
+            f"/registries/{_seg(name)}/retention-policy",
+            what="set retention policy",
+            registry=name,
+            json={"rules": rules, "schedule": schedule},
+        )
+
+    def delete_retention_policy(self, name: str) -> None:
+        self._call(
+            "DELETE",
+            f"/registries/{_seg(name)}/retention-policy",
+            what="remove retention policy",
+            registry=name,
+        )
+
+    def retention_dry_run(
+        self, name: str, rules: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """What a run would delete now (nothing is changed, so it is retried like a read)."""
+        return self._call(
+            "POST",
+            f"/registries/{_seg(name)}/retention-policy/dry-run",
+            what="dry-run retention policy",
+            registry=name,
+            json={"rules": rules} if rules is not None else {},
+        )
+
+    # --- scoped credentials ----------------------------------------------------------------
+
+    def create_credential(
+        self,
+        name: str,
+        credential: str,
+        *,
+        access: str,
+        repositories: list[str] | None,
+        expires_at: str | None,
+    ) -> ScopedCredential:
+        """Not repeated by the client: a lost answer raises `OutcomeUnknown`."""
+        body: dict[str, Any] = {"name": credential, "access": access}
+        if repositories is not None:
+            body["repositories"] = repositories
+        if expires_at is not None:
+            body["expires_at"] = expires_at
+        answer = self._call(
+            "POST",
+            f"/registries/{_seg(name)}/credentials",
+            what=f"create credential {credential}",
+            registry=name,
+            json=body,
+            idempotent=False,
+        )
+        return ScopedCredential.from_api(answer)
+
+    def get_credential(self, name: str, credential: str) -> ScopedCredential:
+        body = self._call(
+            "GET",
+            f"/registries/{_seg(name)}/credentials/{_seg(credential)}",
+            what=f"read credential {credential}",
+            registry=name,
+        )
+        return ScopedCredential.from_api(body)
+
+    def rotate_credential(self, name: str, credential: str) -> ScopedCredential:
+        body = self._call(
+            "POST",
+            f"/registries/{_seg(name)}/credentials/{_seg(credential)}/rotate",
+            what=f"rotate credential {credential}",
+            registry=name,
+            idempotent=False,
+        )
+        return ScopedCredential.from_api(body)
+
+    def revoke_credential(self, name: str, credential: str) -> None:
+        self._call(
+            "DELETE",
+            f"/registries/{_seg(name)}/credentials/{_seg(credential)}",
+            what=f"revoke credential {credential}",
+            registry=name,
+        )
 
     # --- credentials -----------------------------------------------------------------------
 
@@ -273,6 +383,7 @@ def _settings(body: dict[str, Any]) -> Settings:
     return Settings(
         tag_immutability=bool(body.get("tag_immutability", False)),
         scan_on_push=bool(body.get("scan_on_push", False)),
+        tag_immutability_exclusions=tuple(body.get("tag_immutability_exclusions") or ()),
     )
 
 

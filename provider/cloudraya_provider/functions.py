@@ -1,4 +1,5 @@
-"""Invoke functions: `getRegistry` and `getPushCommand`, declared like the resources."""
+"""Invoke functions: `getRegistry`, `getPushCommand` and `getRetentionPreview`, declared like
+the resources."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .image_names import REPOSITORY, TAG
-from .kinds import Boolean, Integer, ListOf, String
+from .kinds import Boolean, Integer, ListOf, Object, String
 from .naming import REGISTRY_NAME
 from .registry import registry_outputs
-from .spec import Field, FunctionSpec, computed
+from .retention_policy import RETENTION_RULES, normalised, to_service
+from .spec import Field, FunctionSpec, ObjectType, computed
 from .values import Props
 
 if TYPE_CHECKING:
@@ -91,6 +93,48 @@ GET_PUSH_COMMAND = FunctionSpec(
 )
 
 
+RETENTION_DELETION = ObjectType(
+    token="cloudraya:index:RetentionDeletion",
+    description="One manifest a retention run would delete.",
+    fields=(
+        Field("repository", String(), doc="Repository (path inside the registry)."),
+        Field("digest", String(), doc="Manifest digest."),
+        Field("tags", ListOf(String()), doc="Tags deleted with it."),
+        Field("type", String(), doc="`image`, `index` or `artifact`."),
+        Field("sizeBytes", Integer(), doc="Its size: manifest, config and layers."),
+        Field("reason", String(), doc="Why it is deleted."),
+    ),
+)
+
+GET_RETENTION_PREVIEW = FunctionSpec(
+    token="cloudraya:index:getRetentionPreview",
+    description=(
+        "Everything a retention policy with these rules would delete from a registry right "
+        "now (a dry run: nothing changes)."
+    ),
+    inputs=(
+        Field("registry", String(rule=REGISTRY_NAME), required=True, doc="Registry name: {rule}."),
+        RETENTION_RULES,
+    ),
+    outputs=(
+        computed("artifactCount", Integer(), "Number of manifests a run would delete."),
+        computed("sizeBytes", Integer(), "Their size in bytes."),
+        computed("message", String(), "One sentence saying what the policy would do."),
+        computed(
+            "matchedRepositories", ListOf(String()), "Repositories some rule of the policy matches."
+        ),
+        computed(
+            "protectedTags",
+            ListOf(String()),
+            "`<repository>:<tag>` kept only because tag immutability holds them.",
+        ),
+        computed(
+            "deletions", ListOf(Object(RETENTION_DELETION)), "Each manifest a run would delete."
+        ),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Function:
     """A declared function and its implementation (called with checked arguments)."""
@@ -120,7 +164,30 @@ def functions(client: CloudRayaClient) -> dict[str, Function]:
             "notes": list(body.get("notes", [])),
         }
 
+    def get_retention_preview(args: Props) -> Props:
+        rules = to_service([normalised(rule) for rule in args["rules"]])
+        plan = client.retention_dry_run(args["registry"], rules)
+        return {
+            "artifactCount": plan["artifact_count"],
+            "sizeBytes": plan["size_bytes"],
+            "message": plan["message"],
+            "matchedRepositories": list(plan["matched_repositories"]),
+            "protectedTags": list(plan["protected_tags"]),
+            "deletions": [
+                {
+                    "repository": d["repository"],
+                    "digest": d["digest"],
+                    "tags": list(d["tags"]),
+                    "type": d["type"],
+                    "sizeBytes": d["size_bytes"],
+                    "reason": d["reason"],
+                }
+                for d in plan["deletions"]
+            ],
+        }
+
     return {
         GET_REGISTRY.token: Function(GET_REGISTRY, get_registry),
         GET_PUSH_COMMAND.token: Function(GET_PUSH_COMMAND, get_push_command),
+        GET_RETENTION_PREVIEW.token: Function(GET_RETENTION_PREVIEW, get_retention_preview),
     }

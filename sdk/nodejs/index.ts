@@ -15,6 +15,11 @@ export const getRegistry: typeof import("./getRegistry").getRegistry = null as a
 export const getRegistryOutput: typeof import("./getRegistry").getRegistryOutput = null as any;
 utilities.lazyLoad(exports, ["getRegistry","getRegistryOutput"], () => require("./getRegistry"));
 
+export { GetRetentionPreviewArgs, GetRetentionPreviewResult, GetRetentionPreviewOutputArgs } from "./getRetentionPreview";
+export const getRetentionPreview: typeof import("./getRetentionPreview").getRetentionPreview = null as any;
+export const getRetentionPreviewOutput: typeof import("./getRetentionPreview").getRetentionPreviewOutput = null as any;
+utilities.lazyLoad(exports, ["getRetentionPreview","getRetentionPreviewOutput"], () => require("./getRetentionPreview"));
+
 export { ProviderArgs } from "./provider";
 export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
@@ -24,6 +29,11 @@ export { RegistryArgs } from "./registry";
 export type Registry = import("./registry").Registry;
 export const Registry: typeof import("./registry").Registry = null as any;
 utilities.lazyLoad(exports, ["Registry"], () => require("./registry"));
+
+export { RegistryCredentialArgs } from "./registryCredential";
+export type RegistryCredential = import("./registryCredential").RegistryCredential;
+export const RegistryCredential: typeof import("./registryCredential").RegistryCredential = null as any;
+utilities.lazyLoad(exports, ["RegistryCredential"], () => require("./registryCredential"));
 
 export { RegistryPasswordArgs } from "./registryPassword";
 export type RegistryPassword = import("./registryPassword").RegistryPassword;
@@ -35,12 +45,19 @@ export type RegistrySettings = import("./registrySettings").RegistrySettings;
 export const RegistrySettings: typeof import("./registrySettings").RegistrySettings = null as any;
 utilities.lazyLoad(exports, ["RegistrySettings"], () => require("./registrySettings"));
 
+export { RetentionPolicyArgs } from "./retentionPolicy";
+export type RetentionPolicy = import("./retentionPolicy").RetentionPolicy;
+export const RetentionPolicy: typeof import("./retentionPolicy").RetentionPolicy = null as any;
+utilities.lazyLoad(exports, ["RetentionPolicy"], () => require("./retentionPolicy"));
+
 
 // Export sub-modules:
 import * as config from "./config";
+import * as types from "./types";
 
 export {
     config,
+    types,
 };
 
 const _module = {
@@ -49,10 +66,14 @@ const _module = {
         switch (type) {
             case "cloudraya:index:Registry":
                 return new Registry(name, <any>undefined, { urn })
+            case "cloudraya:index:RegistryCredential":
+                return new RegistryCredential(name, <any>undefined, { urn })
             case "cloudraya:index:RegistryPassword":
                 return new RegistryPassword(name, <any>undefined, { urn })
             case "cloudraya:index:RegistrySettings":
                 return new RegistrySettings(name, <any>undefined, { urn })
+            case "cloudraya:index:RetentionPolicy":
+                return new RetentionPolicy(name, <any>undefined, { urn })
             default:
                 throw new Error(`unknown resource type ${type}`);
         }

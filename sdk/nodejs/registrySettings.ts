@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 /**
- * Registry-wide settings: tag immutability and scan on push. Deleting this resource restores the service defaults (both off).
+ * Registry-wide settings: tag immutability (with tags excluded from it) and scan on push. Deleting this resource restores the service defaults (both off, no exclusions).
  *
  * Import the settings of an existing registry by its name: `pulumi import cloudraya:index:RegistrySettings my-settings dev-registry`.
  */
@@ -58,6 +58,10 @@ export class RegistrySettings extends pulumi.CustomResource {
      * Whether existing tags are immutable.
      */
     declare public readonly tagImmutability: pulumi.Output<boolean>;
+    /**
+     * Tag globs that stay mutable while tag immutability is on.
+     */
+    declare public readonly tagImmutabilityExclusions: pulumi.Output<string[] | undefined>;
 
     /**
      * Create a RegistrySettings resource with the given unique name, arguments, and options.
@@ -76,10 +80,12 @@ export class RegistrySettings extends pulumi.CustomResource {
             resourceInputs["registry"] = args?.registry;
             resourceInputs["scanOnPush"] = (args?.scanOnPush) ?? false;
             resourceInputs["tagImmutability"] = (args?.tagImmutability) ?? false;
+            resourceInputs["tagImmutabilityExclusions"] = args?.tagImmutabilityExclusions;
         } else {
             resourceInputs["registry"] = undefined /*out*/;
             resourceInputs["scanOnPush"] = undefined /*out*/;
             resourceInputs["tagImmutability"] = undefined /*out*/;
+            resourceInputs["tagImmutabilityExclusions"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         super(RegistrySettings.__pulumiType, name, resourceInputs, opts);
@@ -102,4 +108,8 @@ export interface RegistrySettingsArgs {
      * Prevent overwriting an existing image tag with a different image. Recommended for staging and production.
      */
     tagImmutability?: pulumi.Input<boolean | undefined>;
+    /**
+     * Tag globs that stay mutable while `tagImmutability` is on, for example `["latest", "dev-*"]`: at most 50 items; each pattern has letters, digits, '.', '_', '-' and the wildcards '*' and '?', at most 128 characters.
+     */
+    tagImmutabilityExclusions?: pulumi.Input<pulumi.Input<string>[] | undefined>;
 }

@@ -3,7 +3,8 @@ with the app (its lifespan):
 
 - every second, buffered counters are written (pull statistics, failed-login counts) and, at
   a slower pace, upload sessions past ``--upload-expiry`` are removed with their data;
-- shortly after deletes, the garbage collector runs (a burst of deletes is collected once).
+- shortly after deletes, the garbage collector runs (a burst of deletes is collected once);
+- every minute, retention policies whose schedule is due run (``domain.retention.run_due``).
 
 Stopping flushes the counters one last time, so a SIGTERM loses no pull.
 """
@@ -22,6 +23,7 @@ log = logging.getLogger("cloudraya_registry.housekeeping")
 
 FLUSH_SECONDS = 1.0
 GC_DELAY_SECONDS = 2.0
+RETENTION_TICK_SECONDS = 60.0
 MAX_SWEEP_SECONDS = 600.0
 
 
@@ -40,7 +42,11 @@ class Housekeeping:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        for name, target in (("counters", self._run_periodic), ("gc", self._run_gc)):
+        for name, target in (
+            ("counters", self._run_periodic),
+            ("gc", self._run_gc),
+            ("retention", self._run_retention),
+        ):
             thread = threading.Thread(target=target, name=f"housekeeping-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -94,6 +100,12 @@ class Housekeeping:
             self.state.metrics.observe_gc(None)
             raise
         self.state.metrics.observe_gc(report)
+
+    def _run_retention(self) -> None:
+        from cloudraya_registry.domain.retention import run_due
+
+        while not self._stopping.wait(RETENTION_TICK_SECONDS):
+            self._guarded("scheduled retention", run_due, self.state)
 
     def _guarded(self, what: str, function, *args) -> None:
         try:

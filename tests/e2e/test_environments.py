@@ -80,6 +80,7 @@ def test_up_creates_every_environment_and_a_second_up_changes_nothing(
         assert found["settings"] == {
             "tag_immutability": expected["immutable"],
             "scan_on_push": True,
+            "tag_immutability_exclusions": [],
         }
         outputs = ws.outputs(show_secrets=True)
         assert outputs["endpoint"] == f"{service.host}/{name}"

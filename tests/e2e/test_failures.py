@@ -168,7 +168,11 @@ def test_pointing_the_provider_at_another_service_is_refused_at_preview(
         assert refused.returncode != 0
         assert f"cloudraya:endpoint changed from {service.url} to {other.url}" in refused.stdout
     untouched = registry(other, "dev-registry")
-    assert untouched["settings"] == {"tag_immutability": False, "scan_on_push": False}
+    assert untouched["settings"] == {
+        "tag_immutability": False,
+        "scan_on_push": False,
+        "tag_immutability_exclusions": [],
+    }
     assert untouched["storage"]["total_gb"] == 10
     assert password_works(other, "dev-registry", theirs["password"])
     ws.preview("--refresh", "--expect-no-changes")  # back on its own service, all is well

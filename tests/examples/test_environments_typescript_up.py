@@ -50,7 +50,11 @@ def test_up_preview_and_destroy_the_dev_stack(pulumi, service):
     found = registry(service, NAME)
     assert found is not None, f"pulumi up did not create {NAME}"
     assert found["storage"]["total_gb"] == 10
-    assert found["settings"] == {"tag_immutability": False, "scan_on_push": True}
+    assert found["settings"] == {
+        "tag_immutability": False,
+        "scan_on_push": True,
+        "tag_immutability_exclusions": [],
+    }
 
     outputs = ws.outputs(show_secrets=True)
     assert outputs["registryName"] == NAME

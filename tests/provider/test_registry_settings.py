@@ -17,7 +17,11 @@ def test_settings_apply_update_in_place_and_reset_on_delete():
     fake.client().create_registry("dev-registry", storage_gb=10, password="Initial-Passw0rd-1")
     resource = RegistrySettings(fake.client())
     inputs = resource.check(CTX, {}, {"registry": "dev-registry", "scanOnPush": True}).inputs
-    assert inputs == {"registry": "dev-registry", "tagImmutability": False, "scanOnPush": True}
+    assert inputs == {
+        "registry": "dev-registry",
+        "tagImmutability": False,
+        "scanOnPush": True,
+    }
 
     id, state = resource.create(inputs, OP)
     assert fake.registries["dev-registry"].scan_on_push is True

@@ -54,3 +54,37 @@ def test_storage_limits_and_image_name_patterns_match_the_service():
     assert image_names.TAG_PATTERN.pattern == service_naming.TAG_PATTERN
     assert image_names.MAX_REPOSITORY_LENGTH == service_naming.MAX_REPOSITORY_LENGTH
     assert naming.NAME_PATTERN.pattern == service_naming.REGISTRY_NAME_PATTERN
+
+
+GLOBS = ["app", "team/*", "**", "a?c", "App", "team api", "v*", "v1.*", "rc_1", "x/" * 101, "", "é"]
+CREDENTIAL_NAMES = ["ci", "c", "ci-bot", "-ci", "ci-", "CI", "a" * 40, "a" * 41, "ci_bot", "9"]
+
+
+@pytest.mark.parametrize("pattern", GLOBS)
+def test_glob_rules_match_the_service(pattern):
+    from cloudraya_provider import globs
+    from cloudraya_registry.domain import globs as service_globs
+
+    assert (globs.repository_glob_problem(pattern) is None) == (
+        service_globs.repository_glob_problem(pattern) is None
+    )
+    assert (globs.tag_glob_problem(pattern) is None) == (
+        service_globs.tag_glob_problem(pattern) is None
+    )
+
+
+@pytest.mark.parametrize("name", CREDENTIAL_NAMES)
+def test_credential_name_rule_matches_the_service(name):
+    from cloudraya_provider.registry_credential import credential_name_problem
+    from cloudraya_registry.domain.scoped_credentials import is_credential_name
+
+    assert (credential_name_problem(name) is None) == is_credential_name(name)
+
+
+def test_retention_limits_match_the_service():
+    from cloudraya_provider import retention_policy
+    from cloudraya_registry.domain import retention
+
+    assert retention_policy.SCHEDULES == retention.SCHEDULES
+    assert retention_policy.MAX_RULES == retention.MAX_RULES
+    assert retention_policy.MAX_DAYS == retention.MAX_DAYS

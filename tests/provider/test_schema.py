@@ -19,6 +19,11 @@ REQUIRED_INPUTS = {
     "cloudraya:index:Registry": {},
     "cloudraya:index:RegistrySettings": {"registry": "dev-registry"},
     "cloudraya:index:RegistryPassword": {"registry": "dev-registry"},
+    "cloudraya:index:RetentionPolicy": {
+        "registry": "dev-registry",
+        "rules": [{"keepLastPushed": 3}],
+    },
+    "cloudraya:index:RegistryCredential": {"registry": "dev-registry", "name": "ci"},
 }
 
 

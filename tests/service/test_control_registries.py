@@ -26,7 +26,11 @@ def test_created_registry_has_documented_defaults_and_returns_its_password_once(
     assert created["username"] == "dev-registry"
     assert created["endpoint"] == f"{control_service.host}/dev-registry"
     assert created["storage"] == {"used_bytes": 0, "total_gb": 10}
-    assert created["settings"] == {"tag_immutability": False, "scan_on_push": False}
+    assert created["settings"] == {
+        "tag_immutability": False,
+        "scan_on_push": False,
+        "tag_immutability_exclusions": [],
+    }
     assert created["repository_count"] == 0
     assert len(created["password"]) >= 12
     for field in ("password_updated_at", "created_at", "updated_at"):

@@ -17,11 +17,31 @@ def test_settings_default_to_off_and_change_independently(
         second = api.patch("/registries/dev-registry/settings", json={"scan_on_push": True})
         third = api.patch("/registries/dev-registry/settings", json={"tag_immutability": False})
         registry = api.get("/registries/dev-registry").json()
-    assert initial.json() == {"tag_immutability": False, "scan_on_push": False}
-    assert first.json() == {"tag_immutability": True, "scan_on_push": False}
-    assert second.json() == {"tag_immutability": True, "scan_on_push": True}
-    assert third.json() == {"tag_immutability": False, "scan_on_push": True}
-    assert registry["settings"] == {"tag_immutability": False, "scan_on_push": True}
+    assert initial.json() == {
+        "tag_immutability": False,
+        "scan_on_push": False,
+        "tag_immutability_exclusions": [],
+    }
+    assert first.json() == {
+        "tag_immutability": True,
+        "scan_on_push": False,
+        "tag_immutability_exclusions": [],
+    }
+    assert second.json() == {
+        "tag_immutability": True,
+        "scan_on_push": True,
+        "tag_immutability_exclusions": [],
+    }
+    assert third.json() == {
+        "tag_immutability": False,
+        "scan_on_push": True,
+        "tag_immutability_exclusions": [],
+    }
+    assert registry["settings"] == {
+        "tag_immutability": False,
+        "scan_on_push": True,
+        "tag_immutability_exclusions": [],
+    }
 
 
 def test_empty_patch_changes_nothing(control_service: RegistryService) -> None:
@@ -30,7 +50,11 @@ def test_empty_patch_changes_nothing(control_service: RegistryService) -> None:
         api.patch("/registries/dev-registry/settings", json={"scan_on_push": True})
         response = api.patch("/registries/dev-registry/settings", json={})
     assert response.status_code == 200
-    assert response.json() == {"tag_immutability": False, "scan_on_push": True}
+    assert response.json() == {
+        "tag_immutability": False,
+        "scan_on_push": True,
+        "tag_immutability_exclusions": [],
+    }
 
 
 @pytest.mark.parametrize(
@@ -50,7 +74,11 @@ def test_malformed_settings_are_refused(
         after = api.get("/registries/dev-registry/settings").json()
     assert response.status_code == 400
     assert response.json()["error"]["message"] == message
-    assert after == {"tag_immutability": False, "scan_on_push": False}
+    assert after == {
+        "tag_immutability": False,
+        "scan_on_push": False,
+        "tag_immutability_exclusions": [],
+    }
 
 
 def test_tag_immutability_applies_to_the_next_push_at_once(

@@ -40,6 +40,7 @@ def test_settings_toggles_take_effect_in_the_api(dashboard: Dashboard) -> None:
     assert api_registry(dashboard, "settings-reg").json()["settings"] == {
         "tag_immutability": True,
         "scan_on_push": True,
+        "tag_immutability_exclusions": [],
     }
     expect(page.get_by_label("Tag immutability")).to_be_checked()
 
@@ -49,6 +50,7 @@ def test_settings_toggles_take_effect_in_the_api(dashboard: Dashboard) -> None:
     assert api_registry(dashboard, "settings-reg").json()["settings"] == {
         "tag_immutability": False,
         "scan_on_push": True,
+        "tag_immutability_exclusions": [],
     }
 
 

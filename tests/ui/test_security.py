@@ -37,7 +37,11 @@ def test_forms_without_the_csrf_token_are_refused_and_change_nothing(
     with service.api() as api:
         registry = api.get("/registries/csrf-reg").json()
         audit = api.get("/registries/csrf-reg/audit").json()["events"]
-    assert registry["settings"] == {"tag_immutability": False, "scan_on_push": False}
+    assert registry["settings"] == {
+        "tag_immutability": False,
+        "scan_on_push": False,
+        "tag_immutability_exclusions": [],
+    }
     assert registry["storage"]["total_gb"] == 10
     assert [e["action"] for e in audit] == ["registry.create"]
 

@@ -23,10 +23,14 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "cloudraya:index:Registry":
 		r = &Registry{}
+	case "cloudraya:index:RegistryCredential":
+		r = &RegistryCredential{}
 	case "cloudraya:index:RegistryPassword":
 		r = &RegistryPassword{}
 	case "cloudraya:index:RegistrySettings":
 		r = &RegistrySettings{}
+	case "cloudraya:index:RetentionPolicy":
+		r = &RetentionPolicy{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

@@ -12,7 +12,7 @@ import (
 	"pulumi-cloudraya/sdk/go/cloudraya/internal"
 )
 
-// Registry-wide settings: tag immutability and scan on push. Deleting this resource restores the service defaults (both off).
+// Registry-wide settings: tag immutability (with tags excluded from it) and scan on push. Deleting this resource restores the service defaults (both off, no exclusions).
 //
 // Import the settings of an existing registry by its name: `pulumi import cloudraya:index:RegistrySettings my-settings dev-registry`.
 type RegistrySettings struct {
@@ -24,6 +24,8 @@ type RegistrySettings struct {
 	ScanOnPush pulumi.BoolOutput `pulumi:"scanOnPush"`
 	// Whether existing tags are immutable.
 	TagImmutability pulumi.BoolOutput `pulumi:"tagImmutability"`
+	// Tag globs that stay mutable while tag immutability is on.
+	TagImmutabilityExclusions pulumi.StringArrayOutput `pulumi:"tagImmutabilityExclusions"`
 }
 
 // NewRegistrySettings registers a new resource with the given unique name, arguments, and options.
@@ -87,6 +89,8 @@ type registrySettingsArgs struct {
 	ScanOnPush *bool `pulumi:"scanOnPush"`
 	// Prevent overwriting an existing image tag with a different image. Recommended for staging and production.
 	TagImmutability *bool `pulumi:"tagImmutability"`
+	// Tag globs that stay mutable while `tagImmutability` is on, for example `["latest", "dev-*"]`: at most 50 items; each pattern has letters, digits, '.', '_', '-' and the wildcards '*' and '?', at most 128 characters.
+	TagImmutabilityExclusions []string `pulumi:"tagImmutabilityExclusions"`
 }
 
 // The set of arguments for constructing a RegistrySettings resource.
@@ -97,6 +101,8 @@ type RegistrySettingsArgs struct {
 	ScanOnPush pulumi.BoolPtrInput
 	// Prevent overwriting an existing image tag with a different image. Recommended for staging and production.
 	TagImmutability pulumi.BoolPtrInput
+	// Tag globs that stay mutable while `tagImmutability` is on, for example `["latest", "dev-*"]`: at most 50 items; each pattern has letters, digits, '.', '_', '-' and the wildcards '*' and '?', at most 128 characters.
+	TagImmutabilityExclusions pulumi.StringArrayInput
 }
 
 func (RegistrySettingsArgs) ElementType() reflect.Type {
@@ -149,6 +155,11 @@ func (o RegistrySettingsOutput) ScanOnPush() pulumi.BoolOutput {
 // Whether existing tags are immutable.
 func (o RegistrySettingsOutput) TagImmutability() pulumi.BoolOutput {
 	return o.ApplyT(func(v *RegistrySettings) pulumi.BoolOutput { return v.TagImmutability }).(pulumi.BoolOutput)
+}
+
+// Tag globs that stay mutable while tag immutability is on.
+func (o RegistrySettingsOutput) TagImmutabilityExclusions() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *RegistrySettings) pulumi.StringArrayOutput { return v.TagImmutabilityExclusions }).(pulumi.StringArrayOutput)
 }
 
 func init() {

@@ -8,10 +8,15 @@ import typing
 # Export this package's modules as members:
 from .get_push_command import *
 from .get_registry import *
+from .get_retention_preview import *
 from .provider import *
 from .registry import *
+from .registry_credential import *
 from .registry_password import *
 from .registry_settings import *
+from .retention_policy import *
+from ._inputs import *
+from . import outputs
 
 # Make subpackages available:
 if typing.TYPE_CHECKING:
@@ -29,8 +34,10 @@ _utilities.register(
   "fqn": "pulumi_cloudraya",
   "classes": {
    "cloudraya:index:Registry": "Registry",
+   "cloudraya:index:RegistryCredential": "RegistryCredential",
    "cloudraya:index:RegistryPassword": "RegistryPassword",
-   "cloudraya:index:RegistrySettings": "RegistrySettings"
+   "cloudraya:index:RegistrySettings": "RegistrySettings",
+   "cloudraya:index:RetentionPolicy": "RetentionPolicy"
   }
  }
 ]

@@ -21,13 +21,15 @@ class RegistrySettingsArgs:
     def __init__(__self__, *,
                  registry: pulumi.Input[_builtins.str],
                  scan_on_push: pulumi.Input[Optional[_builtins.bool]] = None,
-                 tag_immutability: pulumi.Input[Optional[_builtins.bool]] = None):
+                 tag_immutability: pulumi.Input[Optional[_builtins.bool]] = None,
+                 tag_immutability_exclusions: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
         """
         The set of arguments for constructing a RegistrySettings resource.
 
         :param pulumi.Input[_builtins.str] registry: Name of the registry to configure: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Changing it replaces this resource.
         :param pulumi.Input[_builtins.bool] scan_on_push: Scan every image for vulnerabilities when it is pushed.
         :param pulumi.Input[_builtins.bool] tag_immutability: Prevent overwriting an existing image tag with a different image. Recommended for staging and production.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] tag_immutability_exclusions: Tag globs that stay mutable while `tagImmutability` is on, for example `["latest", "dev-*"]`: at most 50 items; each pattern has letters, digits, '.', '_', '-' and the wildcards '*' and '?', at most 128 characters.
         """
         pulumi.set(__self__, "registry", registry)
         if scan_on_push is None:
@@ -38,6 +40,8 @@ class RegistrySettingsArgs:
             tag_immutability = False
         if tag_immutability is not None:
             pulumi.set(__self__, "tag_immutability", tag_immutability)
+        if tag_immutability_exclusions is not None:
+            pulumi.set(__self__, "tag_immutability_exclusions", tag_immutability_exclusions)
 
     @_builtins.property
     @pulumi.getter
@@ -75,6 +79,18 @@ class RegistrySettingsArgs:
     def tag_immutability(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "tag_immutability", value)
 
+    @_builtins.property
+    @pulumi.getter(name="tagImmutabilityExclusions")
+    def tag_immutability_exclusions(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Tag globs that stay mutable while `tagImmutability` is on, for example `["latest", "dev-*"]`: at most 50 items; each pattern has letters, digits, '.', '_', '-' and the wildcards '*' and '?', at most 128 characters.
+        """
+        return pulumi.get(self, "tag_immutability_exclusions")
+
+    @tag_immutability_exclusions.setter
+    def tag_immutability_exclusions(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "tag_immutability_exclusions", value)
+
 
 @pulumi.type_token("cloudraya:index:RegistrySettings")
 class RegistrySettings(pulumi.CustomResource):
@@ -85,9 +101,10 @@ class RegistrySettings(pulumi.CustomResource):
                  registry: pulumi.Input[Optional[_builtins.str]] = None,
                  scan_on_push: pulumi.Input[Optional[_builtins.bool]] = None,
                  tag_immutability: pulumi.Input[Optional[_builtins.bool]] = None,
+                 tag_immutability_exclusions: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
-        Registry-wide settings: tag immutability and scan on push. Deleting this resource restores the service defaults (both off).
+        Registry-wide settings: tag immutability (with tags excluded from it) and scan on push. Deleting this resource restores the service defaults (both off, no exclusions).
 
         Import the settings of an existing registry by its name: `pulumi import cloudraya:index:RegistrySettings my-settings dev-registry`.
 
@@ -96,6 +113,7 @@ class RegistrySettings(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] registry: Name of the registry to configure: 3-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen. Changing it replaces this resource.
         :param pulumi.Input[_builtins.bool] scan_on_push: Scan every image for vulnerabilities when it is pushed.
         :param pulumi.Input[_builtins.bool] tag_immutability: Prevent overwriting an existing image tag with a different image. Recommended for staging and production.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] tag_immutability_exclusions: Tag globs that stay mutable while `tagImmutability` is on, for example `["latest", "dev-*"]`: at most 50 items; each pattern has letters, digits, '.', '_', '-' and the wildcards '*' and '?', at most 128 characters.
         """
         ...
     @overload
@@ -104,7 +122,7 @@ class RegistrySettings(pulumi.CustomResource):
                  args: RegistrySettingsArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        Registry-wide settings: tag immutability and scan on push. Deleting this resource restores the service defaults (both off).
+        Registry-wide settings: tag immutability (with tags excluded from it) and scan on push. Deleting this resource restores the service defaults (both off, no exclusions).
 
         Import the settings of an existing registry by its name: `pulumi import cloudraya:index:RegistrySettings my-settings dev-registry`.
 
@@ -126,6 +144,7 @@ class RegistrySettings(pulumi.CustomResource):
                  registry: pulumi.Input[Optional[_builtins.str]] = None,
                  scan_on_push: pulumi.Input[Optional[_builtins.bool]] = None,
                  tag_immutability: pulumi.Input[Optional[_builtins.bool]] = None,
+                 tag_immutability_exclusions: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -144,6 +163,7 @@ class RegistrySettings(pulumi.CustomResource):
             if tag_immutability is None:
                 tag_immutability = False
             __props__.__dict__["tag_immutability"] = tag_immutability
+            __props__.__dict__["tag_immutability_exclusions"] = tag_immutability_exclusions
         super(RegistrySettings, __self__).__init__(
             'cloudraya:index:RegistrySettings',
             resource_name,
@@ -169,6 +189,7 @@ class RegistrySettings(pulumi.CustomResource):
         __props__.__dict__["registry"] = None
         __props__.__dict__["scan_on_push"] = None
         __props__.__dict__["tag_immutability"] = None
+        __props__.__dict__["tag_immutability_exclusions"] = None
         return RegistrySettings(resource_name, opts=opts, __props__=__props__)
 
     @staticmethod
@@ -200,4 +221,12 @@ class RegistrySettings(pulumi.CustomResource):
         Whether existing tags are immutable.
         """
         return pulumi.get(self, "tag_immutability")
+
+    @_builtins.property
+    @pulumi.getter(name="tagImmutabilityExclusions")
+    def tag_immutability_exclusions(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        """
+        Tag globs that stay mutable while tag immutability is on.
+        """
+        return pulumi.get(self, "tag_immutability_exclusions")
 

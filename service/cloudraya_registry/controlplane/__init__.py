@@ -12,6 +12,8 @@ from cloudraya_registry.controlplane import (
     push_command,
     registries,
     repositories,
+    retention,
+    scoped_credentials,
     settings,
     storage,
 )
@@ -26,6 +28,8 @@ def control_plane_router() -> APIRouter:
         storage,
         settings,
         credentials,
+        scoped_credentials,
+        retention,
         repositories,
         push_command,
         audit_log,

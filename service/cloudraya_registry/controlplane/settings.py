@@ -1,4 +1,5 @@
-"""Registry settings: tag immutability and scan on push, effective immediately."""
+"""Registry settings: tag immutability (with its exclusions) and scan on push, effective
+immediately."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pydantic import Field
 from cloudraya_registry.controlplane.deps import CallerDep, StateDep
 from cloudraya_registry.controlplane.views import SettingsView, Strict, settings_view
 from cloudraya_registry.domain import registries
+from cloudraya_registry.domain.globs import MAX_PATTERNS, TAG_GLOB_RULE
 from cloudraya_registry.errors import error_responses
 
 router = APIRouter(tags=["settings"])
@@ -24,6 +26,12 @@ class UpdateSettingsRequest(Strict):
     )
     scan_on_push: OptionalFlag = Field(
         default=None, description="Queue a scan of every pushed image; null/absent keeps it."
+    )
+    tag_immutability_exclusions: list[str] | None = Field(
+        default=None,
+        max_length=MAX_PATTERNS,
+        description=f"Tag globs that stay mutable while tag immutability is on ({TAG_GLOB_RULE}; "
+        "for example `latest`, `dev-*`); `[]` removes them, null/absent keeps them.",
     )
 
 
@@ -53,5 +61,6 @@ def update_settings(
         name,
         tag_immutability=body.tag_immutability,
         scan_on_push=body.scan_on_push,
+        tag_immutability_exclusions=body.tag_immutability_exclusions,
     )
     return settings_view(registry)

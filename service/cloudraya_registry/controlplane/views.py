@@ -30,6 +30,9 @@ class StorageView(Strict):
 class SettingsView(Strict):
     tag_immutability: bool = Field(description="Pushing an existing tag again is refused.")
     scan_on_push: bool = Field(description="Every pushed image is queued for a scan.")
+    tag_immutability_exclusions: list[str] = Field(
+        description="Tag globs that stay mutable while tag immutability is on."
+    )
 
 
 class RegistryView(Strict):
@@ -74,7 +77,9 @@ class ArtifactView(Strict):
 
 def settings_view(registry: Registry) -> SettingsView:
     return SettingsView(
-        tag_immutability=registry.tag_immutability, scan_on_push=registry.scan_on_push
+        tag_immutability=registry.tag_immutability,
+        scan_on_push=registry.scan_on_push,
+        tag_immutability_exclusions=list(registry.tag_immutability_exclusions or []),
     )
 
 

@@ -34,6 +34,7 @@ class LockKey(IntEnum):
     GC_RUN = 0x43520002  # one garbage collection at a time
     CONTENT = 0x43520003  # content changes (shared) against the collector's deletes (exclusive)
     UPLOAD = 0x43520004  # one request at a time per upload session
+    RETENTION = 0x43520005  # one retention run at a time per registry
 
 
 def object_id(name: str) -> int:

@@ -91,6 +91,8 @@ class Registry(Base):
     storage_gb: Mapped[int] = mapped_column(Integer, default=10)
     tag_immutability: Mapped[bool] = mapped_column(Boolean, default=False)
     scan_on_push: Mapped[bool] = mapped_column(Boolean, default=False)
+    # tag globs that stay mutable while tag_immutability is on (null: none)
+    tag_immutability_exclusions: Mapped[list | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -251,3 +253,41 @@ class UiSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     flash: Mapped[list | None] = mapped_column(JSON, nullable=True)
+
+
+class RetentionPolicy(Base):
+    """A registry's retention policy: ordered rules (see ``domain.retention``) and a schedule."""
+
+    __tablename__ = "retention_policies"
+
+    registry_id: Mapped[int] = mapped_column(
+        ForeignKey("registries.id", ondelete="CASCADE"), primary_key=True
+    )
+    rules: Mapped[list] = mapped_column(JSON)
+    schedule: Mapped[str] = mapped_column(String(16))  # "hourly" | "daily" | "manual"
+    last_run_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class RegistryCredential(Base):
+    """A scoped credential of a registry (username ``<registry>+<name>``).
+
+    Only a hash of its password is kept. ``version`` increases on every rotation; bearer tokens
+    carry the credential's id and version, so a rotation or a revocation (the row is deleted)
+    stops them at once.
+    """
+
+    __tablename__ = "registry_credentials"
+    __table_args__ = (UniqueConstraint("registry_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registry_id: Mapped[int] = mapped_column(ForeignKey("registries.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+    access: Mapped[str] = mapped_column(String(8))  # "pull" | "push"
+    repositories: Mapped[list | None] = mapped_column(JSON, nullable=True)  # globs; null: all
+    password_hash: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    password_updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -46,6 +46,13 @@ class AuditAction(LabelledStrEnum):
     REPOSITORY_DELETE = ("repository.delete", "Repository deleted")
     ARTIFACT_SCAN = ("artifact.scan", "Scan requested")
     CREDENTIAL_FAILURE = ("credential.failure", "Failed login")
+    RETENTION_POLICY_SET = ("retention.policy.set", "Retention policy set")
+    RETENTION_POLICY_DELETE = ("retention.policy.delete", "Retention policy removed")
+    RETENTION_DELETE = ("retention.delete", "Deleted by retention")
+    SCOPED_CREDENTIAL_CREATE = ("credential.create", "Credential created")
+    SCOPED_CREDENTIAL_ROTATE = ("credential.rotate", "Credential rotated")
+    SCOPED_CREDENTIAL_REVOKE = ("credential.revoke", "Credential revoked")
+    ARTIFACT_PUSH = ("artifact.push", "Pushed")
 
 
 LABELS = AuditAction.labels()

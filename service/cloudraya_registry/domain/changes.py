@@ -85,6 +85,17 @@ class ManifestStored(Outcome):
 
 
 @dataclass(frozen=True)
+class ManifestPushedBy(Outcome):
+    """Who stored a manifest: the registry's own login or ``<registry>+<credential>``."""
+
+    registry: RegistryInfo
+    username: str
+    repository: str  # full name
+    digest: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ManifestServed(Outcome):
     manifest_id: int
 

@@ -1,13 +1,15 @@
 """Tag immutability (``Registry.tag_immutability``, read per request): once a tag names a
 manifest it keeps naming it, and pulls of it keep working. Moving or deleting the tag,
 deleting a tagged manifest, or unlinking a blob a tagged manifest uses is refused; re-pushing
-the identical manifest is allowed.
+the identical manifest is allowed. Tags matching one of ``tag_immutability_exclusions`` (globs
+such as ``latest`` or ``dev-*``) stay mutable: they protect nothing.
 
 Each rule is a check step (see :mod:`changes`): the data plane's routes list them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
@@ -34,11 +36,18 @@ def _refusal(registry: RegistryInfo, message: str, tags: list[str]) -> Immutable
     )
 
 
+def _immutable(registry: RegistryInfo, tags: Iterable[str]) -> list[str]:
+    """The tags of ``tags`` that immutability holds, sorted."""
+    return sorted(tag for tag in tags if registry.is_immutable(tag))
+
+
 @step_for(ManifestPushed)
 def tags_stay(_state: ServiceState, _session: Session, change: ManifestPushed) -> None:
     if not change.registry.tag_immutability:
         return
     for move in change.tag_moves:
+        if not change.registry.is_immutable(move.tag):
+            continue
         if move.current is not None and move.current != move.target:
             raise _refusal(
                 change.registry,
@@ -50,7 +59,7 @@ def tags_stay(_state: ServiceState, _session: Session, change: ManifestPushed) -
 
 @step_for(TagRemoved)
 def tags_remain(_state: ServiceState, _session: Session, change: TagRemoved) -> None:
-    if change.registry.tag_immutability:
+    if change.registry.is_immutable(change.tag):
         raise _refusal(
             change.registry,
             f"tag {change.tag!r} of {change.repository} is immutable and cannot be deleted",
@@ -64,7 +73,10 @@ def tagged_manifests_remain(
 ) -> None:
     if not change.registry.tag_immutability:
         return
-    tags = sorted(session.scalars(select(Tag.name).where(Tag.manifest_id == change.manifest_id)))
+    tags = _immutable(
+        change.registry,
+        session.scalars(select(Tag.name).where(Tag.manifest_id == change.manifest_id)),
+    )
     if tags:
         raise _refusal(
             change.registry,
@@ -73,7 +85,8 @@ def tagged_manifests_remain(
             tags,
         )
     # A platform manifest of a tagged index is part of what that immutable tag names.
-    parent_tags = sorted(
+    parent_tags = _immutable(
+        change.registry,
         session.scalars(
             select(Tag.name)
             .join(ManifestReference, ManifestReference.manifest_id == Tag.manifest_id)
@@ -82,7 +95,7 @@ def tagged_manifests_remain(
                 ManifestReference.digest == change.digest,
                 ManifestReference.kind == "manifest",
             )
-        )
+        ),
     )
     if parent_tags:
         raise _refusal(
@@ -111,13 +124,14 @@ def tagged_content_remains(_state: ServiceState, session: Session, change: BlobR
         ManifestReference.kind == "manifest",
         ManifestReference.digest.in_(select(Manifest.digest).where(in_repository, needing)),
     )
-    tags = sorted(
+    tags = _immutable(
+        change.registry,
         session.scalars(
             select(Tag.name).where(
                 Tag.repository_id == change.repository_id,
                 Tag.manifest_id.in_(needing_ids) | Tag.manifest_id.in_(indexes_of_them),
             )
-        )
+        ),
     )
     if tags:
         raise _refusal(

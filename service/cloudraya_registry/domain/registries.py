@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cloudraya_registry.db.models import Registry, Repository, utcnow
-from cloudraya_registry.domain import audit, purge, quota
+from cloudraya_registry.domain import audit, globs, purge, quota
 from cloudraya_registry.domain.actors import Actor
 from cloudraya_registry.domain.audit import AuditAction
 from cloudraya_registry.domain.errors import (
@@ -48,6 +48,13 @@ class RegistryInfo:
     storage_gb: int
     tag_immutability: bool
     scan_on_push: bool
+    tag_immutability_exclusions: tuple[str, ...] = ()
+
+    def is_immutable(self, tag: str) -> bool:
+        """Whether tag immutability holds ``tag`` (on, and no exclusion glob matches it)."""
+        return self.tag_immutability and not globs.matches_any(
+            self.tag_immutability_exclusions, tag
+        )
 
 
 _INFO = select(
@@ -60,6 +67,7 @@ _INFO = select(
     Registry.storage_gb,
     Registry.tag_immutability,
     Registry.scan_on_push,
+    Registry.tag_immutability_exclusions,
 ).where(Registry.name == bindparam("name"))
 
 
@@ -69,7 +77,10 @@ def load_info(connection: Session | Connection, name: str) -> RegistryInfo | Non
     Runs on every data-plane request: one prebuilt statement, a plain connection will do.
     """
     row = connection.execute(_INFO, {"name": name}).one_or_none()
-    return RegistryInfo(*row) if row is not None else None
+    if row is None:
+        return None
+    *fields, exclusions = row
+    return RegistryInfo(*fields, tag_immutability_exclusions=tuple(exclusions or ()))
 
 
 @dataclass(frozen=True)
@@ -179,15 +190,22 @@ def update_settings(
     *,
     tag_immutability: bool | None = None,
     scan_on_push: bool | None = None,
+    tag_immutability_exclusions: list[str] | None = None,
 ) -> Registry:
     """Change the given settings (None keeps one); they apply to the very next push or pull."""
-    wanted = {"tag_immutability": tag_immutability, "scan_on_push": scan_on_push}
+    if tag_immutability_exclusions is not None:
+        check_exclusions(tag_immutability_exclusions)
+    wanted = {
+        "tag_immutability": tag_immutability,
+        "scan_on_push": scan_on_push,
+        "tag_immutability_exclusions": tag_immutability_exclusions,
+    }
     with state.db.write() as session:
         registry = load(session, actor, name, lock=True)
         changes = {
             field: value
             for field, value in wanted.items()
-            if value is not None and getattr(registry, field) != value
+            if value is not None and (getattr(registry, field) or type(value)()) != value
         }
         if changes:
             for field, value in changes.items():
@@ -196,6 +214,22 @@ def update_settings(
             audit.record_change(session, actor, AuditAction.SETTINGS_UPDATE, name, details=changes)
             session.flush()
         return registry
+
+
+def exclusions_of(registry: Registry) -> list[str]:
+    return list(registry.tag_immutability_exclusions or [])
+
+
+def check_exclusions(patterns: list[str]) -> None:
+    """Tag globs that stay mutable while tag immutability is on."""
+    if len(patterns) > globs.MAX_PATTERNS:
+        raise InvalidArgument(
+            f"tag_immutability_exclusions: at most {globs.MAX_PATTERNS} patterns "
+            f"(got {len(patterns)})"
+        )
+    for pattern in patterns:
+        if problem := globs.tag_glob_problem(pattern):
+            raise InvalidArgument(f"tag_immutability_exclusions: {problem}")
 
 
 def parse_storage_gb(raw: str) -> int:

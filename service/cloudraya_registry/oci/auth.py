@@ -6,6 +6,11 @@ HS256 JWTs bound to one registry instance (its random ``epoch``) and credential 
 password reset bumps the version, a registry deleted and created again gets a new epoch, and
 tokens issued before either stop working on the next request.
 
+Scoped credentials (username ``<registry>+<name>``, see
+:mod:`cloudraya_registry.domain.scoped_credentials`) grant less: pull or push on some
+repositories, until they expire. Their tokens carry the credential's id and version, checked
+against the database on every request, so revocation, rotation and expiry stop them at once.
+
 Passwords are verified by :mod:`cloudraya_registry.security.password_checks` (bounded, cached);
 failed logins are throttled (:mod:`cloudraya_registry.security.login_throttle`) and audited in
 the registry they were aimed at, counted per source (never with the secret).
@@ -25,6 +30,12 @@ import jwt
 from cloudraya_registry.domain.audit import FailedLogin
 from cloudraya_registry.domain.errors import Throttled
 from cloudraya_registry.domain.registries import RegistryInfo, load_info
+from cloudraya_registry.domain.scoped_credentials import (
+    Scope,
+    load_scope,
+    scope_by_id,
+    split_username,
+)
 from cloudraya_registry.endpoints import registry_url
 from cloudraya_registry.executors import in_thread
 from cloudraya_registry.security.login_throttle import FailureCounts, Limits, LoginThrottle
@@ -38,6 +49,19 @@ CATALOG_SCOPE = "registry:catalog:*"
 
 
 @dataclass(frozen=True)
+class Login:
+    """Credentials that proved right: the registry's own password (``scope`` None) or one of
+    its scoped credentials."""
+
+    registry: RegistryInfo
+    scope: Scope | None = None
+
+    @property
+    def username(self) -> str:
+        return self.scope.username(self.registry.name) if self.scope else self.registry.name
+
+
+@dataclass(frozen=True)
 class Caller:
     """An authenticated caller: the registry its credentials belong to, and how it proved it."""
 
@@ -46,13 +70,30 @@ class Caller:
     # bearer only: granted actions per repository (full name), and catalog access
     token_access: dict[str, frozenset[str]] | None = None
     token_catalog: bool = False
+    scope: Scope | None = None  # a scoped credential's limits; None: the registry password
+
+    @property
+    def username(self) -> str:
+        return self.scope.username(self.registry.name) if self.scope else self.registry.name
+
+    def scope_refusal(self, repository: str | None, action: str) -> str | None:
+        """Why the caller's scoped credential does not allow this (None: it does, or the
+        caller uses the registry password)."""
+        if self.scope is None:
+            return None
+        path = repository.removeprefix(self.registry.name + "/") if repository else None
+        if self.scope.allows(path, action):
+            return None
+        return self.scope.refusal(self.registry.name, path, action)
 
     def may(self, repository: str | None, action: str) -> bool:
         """Whether this caller may perform ``action`` on ``repository`` (None = catalog)."""
+        if repository is not None and not repository.startswith(self.registry.name + "/"):
+            return False
+        if self.scope_refusal(repository, action) is not None:
+            return False
         if repository is None:
             return self.method == "basic" or self.token_catalog
-        if not repository.startswith(self.registry.name + "/"):
-            return False
         if self.method == "basic":
             return True
         granted = (self.token_access or {}).get(repository, frozenset())
@@ -126,12 +167,12 @@ class Authenticator:
             return None
         if presented.method == "basic":
             assert presented.username is not None and presented.password is not None
-            registry = await self.login(presented.username, presented.password, source_ip)
-            return Caller(registry, "basic")
+            login = await self.login(presented.username, presented.password, source_ip)
+            return Caller(login.registry, "basic", scope=login.scope)
         assert presented.token is not None
         return await self._check_token(presented.token)
 
-    async def login(self, username: str, password: str, source_ip: str | None) -> RegistryInfo:
+    async def login(self, username: str, password: str, source_ip: str | None) -> Login:
         """The registry whose name and password these are (Basic auth and the token endpoint).
 
         A throttled login is answered after a pause: a client hammering on costs itself time
@@ -143,53 +184,71 @@ class Authenticator:
             await asyncio.sleep(THROTTLED_ANSWER_DELAY_SECONDS)
             raise
 
-    async def _login(self, username: str, password: str, source_ip: str | None) -> RegistryInfo:
+    async def _login(self, username: str, password: str, source_ip: str | None) -> Login:
         had_failures = await in_thread(self.throttle.check, source_ip, username)
-        registry = await in_thread(self.registry_named, username)
+        registry_name, credential_name = split_username(username)
+        registry = await in_thread(self.registry_named, registry_name)
+        scope = None
+        if registry is not None and credential_name is not None:
+            scope = await in_thread(self.scope_named, registry, credential_name)
         checks = self.state.password_checks
-        if registry is None:
+        if registry is None or (credential_name is not None and scope is None):
             # As slow as a real check, so a probe cannot tell unknown names from wrong passwords.
             await checks.pause_like_a_check()
-            raise FailedCredential(None, "basic", "unknown registry or wrong password")
-        key = checks.cache_key(
-            (registry.id, registry.epoch, registry.credential_version, registry.password_hash),
-            password,
-        )
+            raise FailedCredential(registry, "basic", "unknown credential or wrong password")
+        password_hash = scope.password_hash if scope else registry.password_hash
+        identity = (scope.id, scope.version) if scope else (registry.credential_version,)
+        key = checks.cache_key((registry.id, registry.epoch, *identity, password_hash), password)
         if not checks.recently_verified(key):
             await in_thread(self.throttle.check_registry, registry.name)
-        if not await checks.verify(key, registry.password_hash, password):
+        if not await checks.verify(key, password_hash, password):
             raise FailedCredential(registry, "basic", "wrong password")
+        if scope is not None and scope.expired():
+            raise FailedCredential(registry, "basic", f"credential {username} has expired")
         if had_failures:
             await in_thread(self.throttle.succeeded, source_ip, username, had_failures)
-        return registry
+        return Login(registry, scope)
 
     def registry_named(self, name: str) -> RegistryInfo | None:
         with self.state.db.connect() as connection:
             return load_info(connection, name)
 
+    def scope_named(self, registry: RegistryInfo, name: str) -> Scope | None:
+        with self.state.db.connect() as connection:
+            return load_scope(connection, registry.id, name)
+
+    def scope_numbered(self, credential_id: int) -> Scope | None:
+        with self.state.db.connect() as connection:
+            return scope_by_id(connection, credential_id)
+
     # -- tokens --------------------------------------------------------------------------
-    def issue_token(
-        self, registry: RegistryInfo, scopes: list[str]
-    ) -> tuple[str, list[dict[str, object]]]:
-        """A signed token granting ``scopes`` as far as ``registry``'s credentials allow."""
+    def issue_token(self, login: Login, scopes: list[str]) -> tuple[str, list[dict[str, object]]]:
+        """A signed token granting ``scopes`` as far as the login's credentials allow."""
+        registry = login.registry
         access: list[dict[str, object]] = []
         for scope in scopes:
-            granted = grant_scope(registry.name, scope)
+            granted = grant_scope(registry.name, scope, login.scope)
             if granted is not None:
                 access.append(granted)
         now = int(time.time())
+        expires = now + TOKEN_LIFETIME_SECONDS
+        if login.scope is not None and login.scope.expires_at is not None:
+            expires = min(expires, int(login.scope.expires_at.timestamp()))
         claims = {
             "iss": TOKEN_ISSUER,
             "sub": registry.name,
             "aud": self.state.public_host,
             "iat": now,
             "nbf": now - 5,
-            "exp": now + TOKEN_LIFETIME_SECONDS,
+            "exp": expires,
             "jti": secrets.token_hex(12),
             "ep": registry.epoch,
             "cv": registry.credential_version,
             "access": access,
         }
+        if login.scope is not None:
+            claims["sc"] = login.scope.id  # checked on every request: revocation is immediate
+            claims["scv"] = login.scope.version
         return jwt.encode(claims, self.state.token_signing_key, algorithm="HS256"), access
 
     async def _check_token(self, token: str) -> Caller:
@@ -211,6 +270,7 @@ class Authenticator:
             raise FailedCredential(None, "bearer", "registry of the token no longer exists")
         if claims.get("cv") != registry.credential_version:
             raise FailedCredential(registry, "bearer", "token was issued before a password reset")
+        scope = await self._token_scope(claims, registry)
         access: dict[str, frozenset[str]] = {}
         catalog = False
         for entry in claims.get("access") or []:
@@ -222,7 +282,22 @@ class Authenticator:
                 access[name] = access.get(name, frozenset()) | actions
             elif entry.get("type") == "registry" and entry.get("name") == "catalog":
                 catalog = True
-        return Caller(registry, "bearer", access, catalog)
+        return Caller(registry, "bearer", access, catalog, scope)
+
+    async def _token_scope(self, claims: dict, registry: RegistryInfo) -> Scope | None:
+        """The scoped credential a token was issued to, as it is now (None: the password)."""
+        if "sc" not in claims:
+            return None
+        scope = await in_thread(self.scope_numbered, int(claims["sc"]))
+        if scope is None or scope.registry_id != registry.id:
+            raise FailedCredential(registry, "bearer", "the token's credential was revoked")
+        if claims.get("scv") != scope.version:
+            raise FailedCredential(
+                registry, "bearer", "token was issued before the credential was rotated"
+            )
+        if scope.expired():
+            raise FailedCredential(registry, "bearer", "the token's credential has expired")
+        return scope
 
     # -- failures --------------------------------------------------------------------------
     async def refused(
@@ -256,9 +331,14 @@ class Authenticator:
             )
 
 
-def grant_scope(registry_name: str, scope: str) -> dict[str, object] | None:
-    """The part of a requested scope a registry's credentials allow, or None."""
+def grant_scope(
+    registry_name: str, scope: str, limits: Scope | None = None
+) -> dict[str, object] | None:
+    """The part of a requested scope a registry's credentials (or a scoped credential of it,
+    ``limits``) allow, or None."""
     if scope == CATALOG_SCOPE:
+        if limits is not None and not limits.allows(None, "pull"):
+            return None
         return {"type": "registry", "name": "catalog", "actions": ["*"]}
     kind, _, rest = scope.partition(":")
     name, _, actions = rest.rpartition(":")
@@ -267,6 +347,9 @@ def grant_scope(registry_name: str, scope: str) -> dict[str, object] | None:
     wanted = [a for a in actions.split(",") if a in ALL_ACTIONS or a == "*"]
     if "*" in wanted:
         wanted = sorted(ALL_ACTIONS)
+    if limits is not None:
+        path = name.removeprefix(registry_name + "/")
+        wanted = [a for a in wanted if limits.allows(path, a)]
     return {"type": "repository", "name": name, "actions": wanted}
 
 

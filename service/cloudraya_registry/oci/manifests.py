@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from cloudraya_registry.db.models import Manifest
 from cloudraya_registry.domain import artifacts
-from cloudraya_registry.domain.changes import ContentDeleted, ManifestServed
+from cloudraya_registry.domain.changes import ContentDeleted, ManifestPushedBy, ManifestServed
 from cloudraya_registry.domain.manifest_format import parse_manifest
 from cloudraya_registry.domain.media_types import MAX_MANIFEST_BYTES
 from cloudraya_registry.domain.names import is_digest_reference
@@ -112,6 +112,12 @@ async def put_manifest(ctx: Context) -> Response:
         artifacts.store, ctx.state, ctx.registry, ctx.path, incoming, ctx.check
     )
     ctx.did(stored)
+    assert ctx.caller is not None and ctx.repo is not None
+    ctx.did(
+        ManifestPushedBy(
+            ctx.registry, ctx.caller.username, ctx.repo.full, incoming.digest, tuple(tags)
+        )
+    )
     parsed, digest = incoming.parsed, incoming.digest
     headers = {
         "Location": f"/v2/{ctx.repo.sent}/manifests/{digest}",

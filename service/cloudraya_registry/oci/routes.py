@@ -11,7 +11,13 @@ from __future__ import annotations
 from cloudraya_registry.domain import immutability, quota
 from cloudraya_registry.oci import blobs, catalog, manifests, referrers, tags, uploads, version
 from cloudraya_registry.oci.context import Route
-from cloudraya_registry.oci.policies import auth, housekeeping, pull_stats, scan_on_push
+from cloudraya_registry.oci.policies import (
+    auth,
+    credential_audit,
+    housekeeping,
+    pull_stats,
+    scan_on_push,
+)
 
 # (API area, method) -> route. Areas are matched on the path by the router.
 ROUTES: dict[tuple[str, str], Route] = {
@@ -27,7 +33,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         manifests.put_manifest,
         before=(auth.push,),
         checks=(immutability.tags_stay, quota.manifest_fits),
-        follow_ups=(scan_on_push.notify,),
+        follow_ups=(scan_on_push.notify, credential_audit.record_push),
     ),
     ("manifest", "DELETE"): Route(
         manifests.delete_manifest,

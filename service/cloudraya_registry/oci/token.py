@@ -1,7 +1,8 @@
 """``/auth/token``: the Docker token endpoint (GET with Basic auth, or the OAuth2 password POST).
 
 A token grants only the requested scopes the registry's credentials allow; scopes for other
-registries are dropped (the token then carries no access for them).
+registries are dropped (the token then carries no access for them). A scoped credential's token
+grants no more than the credential does, and lives no longer than it.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from cloudraya_registry.body_limits import MAX_REQUEST_BODY_BYTES, too_large
-from cloudraya_registry.domain.registries import RegistryInfo
 from cloudraya_registry.oci.auth import (
     TOKEN_LIFETIME_SECONDS,
     Authenticator,
     FailedCredential,
+    Login,
     decode_basic,
 )
 from cloudraya_registry.oci.errors import OciError
@@ -50,7 +51,7 @@ async def _login(
     username: str,
     password: str,
     source_ip: str | None,
-) -> RegistryInfo:
+) -> Login:
     try:
         return await auth.login(username, password, source_ip)
     except FailedCredential as failure:
@@ -103,8 +104,8 @@ async def issue(
         except FailedCredential:
             raise OciError("UNAUTHORIZED", "malformed Basic credentials") from None
         scopes = _scopes(request.query_params.getlist("scope"), host_registry)
-    registry = await _login(state, auth, username, password, source_ip)
-    token, _access = auth.issue_token(registry, scopes)
+    login = await _login(state, auth, username, password, source_ip)
+    token, _access = auth.issue_token(login, scopes)
     issued = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
     return JSONResponse(
         {

@@ -39,12 +39,18 @@ def mount(app: fastapi.FastAPI, state: ServiceState) -> None:
     """Add the dashboard routes and its static files to ``app``."""
     from starlette.staticfiles import StaticFiles
 
-    from cloudraya_registry.ui import artifact_routes, auth_routes, fallback, registry_routes
+    from cloudraya_registry.ui import (
+        artifact_routes,
+        auth_routes,
+        fallback,
+        lifecycle_routes,
+        registry_routes,
+    )
     from cloudraya_registry.ui.rendering import PACKAGE_DIR, STATIC_PREFIX
     from cloudraya_registry.ui.session import SessionStore
 
     # The routes read the state from app.state.service, like the control plane does.
     app.state.ui_sessions = SessionStore(state.db)
     app.mount(STATIC_PREFIX, StaticFiles(directory=PACKAGE_DIR / "static"), name="ui-static")
-    for module in (auth_routes, artifact_routes, registry_routes, fallback):
+    for module in (auth_routes, artifact_routes, registry_routes, lifecycle_routes, fallback):
         app.include_router(module.router, max_body_size=MAX_REQUEST_BODY_BYTES)

@@ -24,6 +24,8 @@ from cloudraya_registry.domain import (
     push_commands,
     registries,
     repositories,
+    retention,
+    scoped_credentials,
 )
 from cloudraya_registry.domain.actors import Actor
 from cloudraya_registry.domain.credentials import NewCredential
@@ -75,10 +77,20 @@ def request_scan(
 
 
 def update_settings(
-    state: ServiceState, actor: Actor, name: str, tag_immutability: bool, scan_on_push: bool
+    state: ServiceState,
+    actor: Actor,
+    name: str,
+    tag_immutability: bool,
+    scan_on_push: bool,
+    tag_immutability_exclusions: list[str],
 ) -> SettingsView:
     registry = registries.update_settings(
-        state, actor, name, tag_immutability=tag_immutability, scan_on_push=scan_on_push
+        state,
+        actor,
+        name,
+        tag_immutability=tag_immutability,
+        scan_on_push=scan_on_push,
+        tag_immutability_exclusions=tag_immutability_exclusions,
     )
     return settings_view(registry)
 
@@ -105,3 +117,60 @@ def delete_repository(state: ServiceState, actor: Actor, name: str, repository: 
 
 def delete_registry(state: ServiceState, actor: Actor, name: str, confirm: str) -> None:
     registries.delete(state, actor, name, confirm)
+
+
+# -- retention -------------------------------------------------------------------------------
+def find_retention_policy(state: ServiceState, actor: Actor, name: str) -> retention.Policy | None:
+    try:
+        return retention.get(state, actor, name)
+    except retention.PolicyNotFound:
+        return None
+
+
+def parse_retention_rules(raw: list[dict]) -> list[retention.Rule]:
+    return retention.parse_rules(raw)
+
+
+def retention_dry_run(
+    state: ServiceState, actor: Actor, name: str, rules: list[retention.Rule] | None
+) -> retention.Plan:
+    return retention.dry_run(state, actor, name, rules)
+
+
+def set_retention_policy(
+    state: ServiceState, actor: Actor, name: str, rules: list[retention.Rule], schedule: str
+) -> retention.Policy:
+    return retention.put(state, actor, name, rules, schedule)
+
+
+def run_retention(state: ServiceState, actor: Actor, name: str) -> retention.RunResult:
+    return retention.run(state, actor, name)
+
+
+def remove_retention_policy(state: ServiceState, actor: Actor, name: str) -> None:
+    retention.remove(state, actor, name)
+
+
+# -- scoped credentials ----------------------------------------------------------------------
+def list_scoped_credentials(
+    state: ServiceState, actor: Actor, name: str
+) -> list[scoped_credentials.CredentialDetails]:
+    return scoped_credentials.list_all(state, actor, name)
+
+
+def create_scoped_credential(
+    state: ServiceState,
+    actor: Actor,
+    name: str,
+    credential: str,
+    access: str,
+    repositories: list[str] | None,
+    expires_at,
+) -> scoped_credentials.IssuedCredential:
+    return scoped_credentials.create(
+        state, actor, name, credential, access, repositories, expires_at
+    )
+
+
+def revoke_scoped_credential(state: ServiceState, actor: Actor, name: str, credential: str) -> None:
+    scoped_credentials.revoke(state, actor, name, credential)

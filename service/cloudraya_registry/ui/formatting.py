@@ -71,3 +71,8 @@ def percent_text(part: int | float, whole: int | float) -> str:
     if 0 < share < 0.1:
         return "<0.1%"
     return f"{share:.1f}%"
+
+
+def listed(text: str) -> list[str]:
+    """Items typed into one field, separated by commas or new lines (blanks dropped)."""
+    return [item.strip() for item in text.replace("\n", ",").split(",") if item.strip()]

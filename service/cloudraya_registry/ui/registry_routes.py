@@ -12,7 +12,7 @@ from cloudraya_registry.domain.audit import LABELS as ACTION_LABELS
 from cloudraya_registry.domain.errors import DomainError, NotFound
 from cloudraya_registry.domain.registries import MIN_STORAGE_GB, STORAGE_STEP_GB
 from cloudraya_registry.errors import status_of
-from cloudraya_registry.ui import actions
+from cloudraya_registry.ui import actions, formatting
 from cloudraya_registry.ui.rendering import (
     UI_PREFIX,
     UiRoute,
@@ -88,14 +88,21 @@ def save_settings(
     name: str,
     tag_immutability: Checkbox = None,
     scan_on_push: Checkbox = None,
+    exclusions: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    saved = actions.update_settings(
-        state_of(request),
-        _caller(request),
-        name,
-        tag_immutability=tag_immutability is not None,
-        scan_on_push=scan_on_push is not None,
-    )
+    try:
+        saved = actions.update_settings(
+            state_of(request),
+            _caller(request),
+            name,
+            tag_immutability=tag_immutability is not None,
+            scan_on_push=scan_on_push is not None,
+            tag_immutability_exclusions=formatting.listed(exclusions),
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _refused_form(request, name, "settings", exc)
     on_off = {True: "on", False: "off"}
     session_of(request).add_flash(
         "success",

@@ -9,7 +9,7 @@ import pytest
 from cloudraya_registry.db.locks import UploadLocks
 from cloudraya_registry.db.models import AuditEvent
 from cloudraya_registry.domain import registries
-from cloudraya_registry.oci.auth import Authenticator
+from cloudraya_registry.oci.auth import Authenticator, Login
 from cloudraya_registry.oci.context import Context, DataPlaneServices, Route
 from cloudraya_registry.oci.errors import OciError
 from cloudraya_registry.oci.names import parse_repository_name
@@ -88,7 +88,7 @@ def test_a_token_for_pull_does_not_push(world_with_password: World) -> None:
     world = world_with_password
     registry = world.registry
     services = DataPlaneServices(Authenticator(world.state), UploadLocks(world.state.db))
-    token, _ = services.auth.issue_token(registry, ["repository:step-registry/app:pull"])
+    token, _ = services.auth.issue_token(Login(registry), ["repository:step-registry/app:pull"])
     pulling = _context(world, "step-registry/app", f"Bearer {token}")
     asyncio.run(auth.pull(pulling))
     pushing = _context(world, "step-registry/app", f"Bearer {token}")

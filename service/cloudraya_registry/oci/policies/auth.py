@@ -1,8 +1,9 @@
 """Authorisation steps: each route names the action its caller needs.
 
 A registry's credentials (HTTP Basic, or a bearer token issued for them) grant pull, push and
-delete on ``<registry>/...`` and the registry's catalog. Failed credentials are throttled and
-audited in the registry they were aimed at (see :class:`~cloudraya_registry.oci.auth.
+delete on ``<registry>/...`` and the registry's catalog; a scoped credential grants what its
+scope says, and anything beyond it is ``403 DENIED`` with the reason. Failed credentials are
+throttled and audited in the registry they were aimed at (see :class:`~cloudraya_registry.oci.auth.
 Authenticator`); credentials of one registry used on another are audited there too.
 """
 
@@ -85,6 +86,10 @@ async def _authorise(
         return caller  # the base endpoint: any valid credential
     if caller.may(repo.full if repo else None, action):
         return caller
+    if repo is None or repo.registry == caller.registry.name:
+        refusal = caller.scope_refusal(repo.full if repo else None, action)
+        if refusal is not None:
+            raise OciError("DENIED", refusal, detail={"name": repo.full if repo else None})
     if repo is not None and repo.registry != caller.registry.name:
         await _record_foreign_use(ctx, caller, repo, target, source_ip)
         raise OciError(
