@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     gc = commands.add_parser("gc", help="Remove blobs nothing references any more.")
     _add_storage_args(gc)
-    settings.add_options(gc)
+    settings.add_options(gc, serving=False)
 
     migrate = commands.add_parser("migrate", help="Bring the database schema up to date.")
     _add_storage_args(migrate)
@@ -101,12 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     configure_logging()
     try:
         match args.command:
             case "serve":
-                return _serve(args)
+                return _serve(args, argv)
             case "gc":
                 return _gc(args)
             case "migrate":
@@ -134,22 +135,42 @@ def service_config(args: argparse.Namespace, environ=None) -> settings.ServiceCo
     return settings.from_args(args, os.environ if environ is None else environ, public_url)
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from cloudraya_registry.app import create_app
+def _serve(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from cloudraya_registry.bootstrap import build_state
 
-    state = build_state(service_config(args))
+    url = f"http://{args.host}:{args.port}"
+    config = service_config(args)
+    state = build_state(config)
+    if config.workers > 1:
+        return _serve_workers(args, argv, state, url)
+    from cloudraya_registry.app import create_app
+
     # CPU-bound moments (parsing a 4 MiB manifest, hashing) hand the interpreter over to the
     # event loop every millisecond instead of every 5, so other requests keep flowing.
     sys.setswitchinterval(0.001)
-    config = server_config(create_app(state), args.host, args.port)
-    server = _AnnouncingServer(config, f"http://{args.host}:{args.port}")
+    server = _AnnouncingServer(server_config(create_app(state), args.host, args.port), url)
     try:
         server.run()
     finally:
         state.db.dispose()
     log.info("stopped")
     return 0 if server.started else 1
+
+
+def _serve_workers(args: argparse.Namespace, argv: Sequence[str], state, url: str) -> int:
+    """``--workers N`` (N > 1): this process supervises; see :mod:`workers`."""
+    from cloudraya_registry import workers
+    from cloudraya_registry.scanning.worker import requeue_interrupted_scans
+
+    try:
+        requeue_interrupted_scans(state.db)
+    finally:
+        state.db.dispose()
+    args.workers = state.config.workers
+    log.info(f"starting {args.workers} worker processes")
+    started = workers.serve(args, argv, server_config, lambda: announce(url))
+    log.info("stopped")
+    return 0 if started else 1
 
 
 def server_config(app, host: str, port: int):
@@ -192,8 +213,7 @@ class _AnnouncingServer:
         return self._server.started
 
     def announce(self) -> None:
-        log.info(f"listening on {self.url}", extra={"url": self.url})
-        print(f"cloudraya-registry listening on {self.url}", flush=True)
+        announce(self.url)
 
     def run(self) -> None:
         # uvicorn re-raises SIGTERM/SIGINT once it has drained, with the handler that was in
@@ -201,6 +221,12 @@ class _AnnouncingServer:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, _drained)
         self._server.run()
+
+
+def announce(url: str) -> None:
+    """The line operators and tests wait for: the port accepts and requests are served."""
+    log.info(f"listening on {url}", extra={"url": url})
+    print(f"cloudraya-registry listening on {url}", flush=True)
 
 
 def _drained(_signum: int, _frame: object) -> None:
