@@ -14,11 +14,12 @@ from bench.oci_client import OciClient, write_blob_file
 from bench.profiling import Profile
 from bench.results import Results, Row
 from bench.servers import Endpoint
-from bench.stats import median
+from bench.stats import median, spread
 
 OPERATIONS = ("push monolithic", "push chunked", "pull")
 # Peak RSS at the largest blob over the smallest: above this, memory is not flat in blob size.
 FLAT_MEMORY_LIMIT = 1.25
+CPU_PER_GB_LIMIT = 1.2  # server CPU per GB moved, ours over the reference's
 
 
 def run_blob_bench(
@@ -66,7 +67,7 @@ def run_blob_bench(
             path.unlink()
             _throughput_rows(results, label, mbps, cfg, part, prefix, target_ratio)
             moved_gb = size * len(OPERATIONS) * cfg.blob_runs / 1e9
-            results.add(
+            cpu_row = results.add(
                 Row(
                     part,
                     f"{prefix}server CPU time per GB moved, {label} blobs",
@@ -74,9 +75,11 @@ def run_blob_bench(
                     round(cpu["ours"] / moved_gb, 3),
                     round(cpu["reference"] / moved_gb, 3),
                     better="lower",
-                    note="user+system CPU of the server process over all pushes and pulls",
+                    target=f"<= {CPU_PER_GB_LIMIT}x reference",
+                    note="user+system CPU of the server's processes over all pushes and pulls",
                 )
             )
+            cpu_row.target_met = cpu_row.ratio is not None and cpu_row.ratio <= CPU_PER_GB_LIMIT
             results.add(
                 Row(
                     part,
@@ -119,6 +122,7 @@ def _throughput_rows(
 ) -> None:
     chunk = size_label(cfg.chunk_size)
     for op in OPERATIONS:
+        samples = {label: by_op[op] for label, by_op in mbps.items()}
         ours = median(mbps["ours"][op])
         peer = median(mbps["reference"][op])
         row = results.add(
@@ -129,7 +133,7 @@ def _throughput_rows(
                 round(ours, 1),
                 round(peer, 1),
                 target=f">= {target_ratio}x reference",
-                note=f"median of {len(mbps['ours'][op])}"
+                note=f"median of {len(mbps['ours'][op])} ({spread(samples, 3)})"
                 + (f"; {chunk} chunks" if op == "push chunked" else ""),
                 extra={"samples": {k: [round(x, 1) for x in v[op]] for k, v in mbps.items()}},
             )

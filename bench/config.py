@@ -16,7 +16,8 @@ class BenchConfig:
     blob_runs: int
     chunk_size: int
     manifest_concurrency: tuple[int, ...]
-    manifest_seconds: float
+    manifest_seconds: float  # one run of one registry at one concurrency
+    manifest_runs: int
     image_layers: int
     image_layer_bytes: int
     image_runs: int
@@ -36,7 +37,8 @@ class BenchConfig:
             blob_runs=5,
             chunk_size=16 * MIB,
             manifest_concurrency=(1, 16, 64),
-            manifest_seconds=5.0,
+            manifest_seconds=2.0,
+            manifest_runs=5,
             image_layers=64,
             image_layer_bytes=16 * 1024,
             image_runs=5,
@@ -57,6 +59,7 @@ class BenchConfig:
             chunk_size=4 * MIB,
             manifest_concurrency=(1, 16, 64),
             manifest_seconds=1.0,
+            manifest_runs=1,
             image_layers=8,
             image_layer_bytes=4 * 1024,
             image_runs=1,

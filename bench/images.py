@@ -20,7 +20,7 @@ from pathlib import Path
 from bench.config import BenchConfig
 from bench.results import Results, Row
 from bench.servers import Endpoint
-from bench.stats import median
+from bench.stats import median, spread
 from tests.support.paths import require_tool, search_path
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -137,7 +137,8 @@ def run_image_bench(
     for op in ("push", "pull"):
         ours = median(seconds["ours"][op])
         peer = median(seconds["reference"][op])
-        results.add(
+        samples = {label: by_op[op] for label, by_op in seconds.items()}
+        row = results.add(
             Row(
                 "data plane",
                 f"image {op} with crane ({cfg.image_layers} small layers)",
@@ -145,7 +146,9 @@ def run_image_bench(
                 round(ours, 3),
                 round(peer, 3),
                 better="lower",
-                note=f"{shape}; median of {cfg.image_runs}",
-                extra={"samples": {k: [round(x, 3) for x in v[op]] for k, v in seconds.items()}},
+                target="<= 1.0x the reference's time",
+                note=f"{shape}; median of {cfg.image_runs} ({spread(samples, 3)} s)",
+                extra={"samples": {k: [round(x, 3) for x in v] for k, v in samples.items()}},
             )
         )
+        row.target_met = row.ratio is not None and row.ratio <= 1.0

@@ -98,7 +98,8 @@ class Profile:
             [
                 require_tool("py-spy"), "record", "--pid", str(self.pid),
                 "--duration", str(self.seconds), "--rate", str(RATE), "--format", "raw",
-                "--function", "--gil", "--nonblocking", "--output", str(self.raw_path),
+                "--function", "--gil", "--nonblocking", "--subprocesses",
+                "--output", str(self.raw_path),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -13,6 +13,19 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
+def spread(samples: dict[str, Sequence[float]], digits: int = 3) -> str:
+    """``ours 180-260, reference 240-270``: the range of each side's runs, for the notes."""
+    return ", ".join(
+        f"{label} {_short(min(values), digits)}-{_short(max(values), digits)}"
+        for label, values in samples.items()
+        if values
+    )
+
+
+def _short(value: float, digits: int) -> str:
+    return f"{value:.{digits}g}"
+
+
 def growth_exponent(ns: Sequence[float], times: Sequence[float]) -> float | None:
     """k in time ~ a * N^k (least squares on logs); 1.0 is linear. None for fewer than 2 points."""
     points = [(math.log(n), math.log(t)) for n, t in zip(ns, times, strict=True) if n > 0 and t > 0]

@@ -45,7 +45,7 @@ async def _background_work(app: FastAPI) -> AsyncIterator[None]:
     asyncio.get_running_loop().set_default_executor(io_pool)
     state.scan_pool = ScanPool(state)
     state.housekeeping = Housekeeping(state)
-    state.scan_pool.start()
+    state.scan_pool.start(requeue_interrupted=not state.worker_process)
     state.housekeeping.start()
     try:
         yield

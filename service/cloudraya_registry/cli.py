@@ -102,12 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     configure_logging()
     try:
         match args.command:
             case "serve":
-                return _serve(args)
+                return _serve(args, argv)
             case "gc":
                 return _gc(args)
             case "migrate":
@@ -133,25 +134,49 @@ def service_config(args: argparse.Namespace, environ=None) -> settings.ServiceCo
     return settings.from_args(args, environ, getattr(args, "public_url", None))
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from cloudraya_registry.app import create_app
+def _serve(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from cloudraya_registry.bootstrap import build_state
-    from cloudraya_registry.metrics import prepare_multiprocess_dir
+    from cloudraya_registry.metrics import ensure_multiprocess_dir, prepare_multiprocess_dir
 
+    config = service_config(args)
+    scheme = "https" if config.tls else "http"
+    url = f"{scheme}://{args.host}:{args.port}"
+    if config.workers > 1:
+        # Every worker's counts must reach a scrape whichever worker answers it.
+        ensure_multiprocess_dir(config.data_dir)
     prepare_multiprocess_dir()
-    state = build_state(service_config(args))
+    state = build_state(config)
+    if config.workers > 1:
+        return _serve_workers(args, argv, state, url)
+    from cloudraya_registry.app import create_app
+
     # CPU-bound moments (parsing a 4 MiB manifest, hashing) hand the interpreter over to the
     # event loop every millisecond instead of every 5, so other requests keep flowing.
     sys.setswitchinterval(0.001)
     config = server_config(create_app(state), args.host, args.port, state.config)
-    scheme = "https" if state.config.tls else "http"
-    server = _AnnouncingServer(config, f"{scheme}://{args.host}:{args.port}")
+    server = _AnnouncingServer(config, url)
     try:
         server.run()
     finally:
         state.db.dispose()
     log.info("stopped")
     return 0 if server.started else 1
+
+
+def _serve_workers(args: argparse.Namespace, argv: Sequence[str], state, url: str) -> int:
+    """``--workers N`` (N > 1): this process supervises; see :mod:`workers`."""
+    from cloudraya_registry import workers
+    from cloudraya_registry.scanning.worker import requeue_interrupted_scans
+
+    try:
+        requeue_interrupted_scans(state.db)
+    finally:
+        state.db.dispose()
+    args.workers = state.config.workers
+    log.info(f"starting {args.workers} worker processes")
+    started = workers.serve(args, argv, state.config, server_config, lambda: announce(url))
+    log.info("stopped")
+    return 0 if started else 1
 
 
 def server_config(app, host: str, port: int, service: settings.ServiceConfig):
@@ -203,8 +228,7 @@ class _AnnouncingServer:
         return self._server.started
 
     def announce(self) -> None:
-        log.info(f"listening on {self.url}", extra={"url": self.url})
-        print(f"cloudraya-registry listening on {self.url}", flush=True)
+        announce(self.url)
 
     def run(self) -> None:
         # uvicorn re-raises SIGTERM/SIGINT once it has drained, with the handler that was in
@@ -212,6 +236,12 @@ class _AnnouncingServer:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, _drained)
         self._server.run()
+
+
+def announce(url: str) -> None:
+    """The line operators and tests wait for: the port accepts and requests are served."""
+    log.info(f"listening on {url}", extra={"url": url})
+    print(f"cloudraya-registry listening on {url}", flush=True)
 
 
 def _drained(_signum: int, _frame: object) -> None:

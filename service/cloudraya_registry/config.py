@@ -68,8 +68,8 @@ OPTIONS = (
         "--password-workers",
         "CLOUDRAYA_PASSWORD_WORKERS",
         None,
-        "password verifications (argon2, 19 MiB each) running at once (default: half the "
-        "CPUs, at least 1)",
+        "password verifications (argon2, 19 MiB each) running at once in each worker process "
+        "(default: half the CPUs shared among the workers, at least 1)",
     ),
     Option(
         "--max-waiting-logins",
@@ -97,8 +97,15 @@ OPTIONS = (
         "not the CPU, so more than the cores)",
     ),
 )
-# Options of ``serve`` alone: how the service listens and names registry endpoints.
+# Options of ``serve`` alone: its processes, how it listens and names registry endpoints.
 SERVE_OPTIONS = (
+    Option(
+        "--workers",
+        "CLOUDRAYA_WORKERS",
+        None,
+        "worker processes serving requests on the one port (default: the number of CPUs the "
+        "service may use); each has its own threads, caches and database connections",
+    ),
     Option(
         "--tls-cert",
         "CLOUDRAYA_TLS_CERT",
@@ -141,6 +148,7 @@ class ServiceConfig:
     database_url: str | None = None
     storage_url: str | None = None  # --storage-url; None: file:// the data directory
     public_url: str = "http://127.0.0.1:5000"
+    workers: int = 1
     trusted_proxies: tuple[str, ...] = ()
     upload_expiry_seconds: float = 24 * 3600.0
     max_open_uploads: int = 64
@@ -203,6 +211,7 @@ def from_args(
         option = _BY_DEST[dest]
         return environ.get(option.env) or option.default
 
+    workers = _positive("workers", raw("workers") or default_workers())
     proxies = raw("trusted_proxy")
     if isinstance(proxies, str):
         proxies = proxies.split(",")
@@ -214,6 +223,7 @@ def from_args(
         database_url=getattr(args, "database_url", None),
         storage_url=getattr(args, "storage_url", None),
         public_url=(public_url or "http://127.0.0.1:5000").rstrip("/"),
+        workers=workers,
         tls_cert=tls_cert,
         tls_key=tls_key,
         endpoint_style=_choice("endpoint_style", raw("endpoint_style"), ENDPOINT_STYLES),
@@ -222,7 +232,7 @@ def from_args(
         upload_expiry_seconds=_duration("upload_expiry", raw("upload_expiry")),
         max_open_uploads=_positive("max_open_uploads", raw("max_open_uploads")),
         password_workers=_positive(
-            "password_workers", raw("password_workers") or default_password_workers()
+            "password_workers", raw("password_workers") or default_password_workers(workers)
         ),
         max_waiting_logins=_positive("max_waiting_logins", raw("max_waiting_logins")),
         failed_logins_per_source=_positive(
@@ -243,9 +253,15 @@ def from_args(
     return config
 
 
-def default_password_workers() -> int:
-    """Half the CPUs: verifications never take every core from the requests around them."""
-    return max(1, (os.cpu_count() or 2) // 2)
+def default_workers() -> int:
+    """The CPUs this process may run on (its affinity, e.g. a container's cpuset)."""
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def default_password_workers(workers: int = 1) -> int:
+    """Half the CPUs over all worker processes: verifications never take every core from the
+    requests around them."""
+    return max(1, (os.cpu_count() or 2) // 2 // workers)
 
 
 def _name(dest: str) -> str:

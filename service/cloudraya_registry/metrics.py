@@ -5,8 +5,9 @@ logins) live in a :class:`ServiceMetrics` per service, so two services in one pr
 never mix their counts. Figures the database already holds (the scan queue, open upload
 sessions) are read at scrape time, so every process and replica reports the same truth.
 
-Several worker processes: set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory of its own
-before the service starts (``serve`` empties it at start). prometheus_client then keeps each
+Several worker processes (``serve --workers N``): ``PROMETHEUS_MULTIPROC_DIR`` names a
+directory of the service's own (``serve`` sets it to ``DATA_DIR/metrics`` unless it is set, and
+empties it at start). prometheus_client then keeps each
 process's values in files there and a scrape answered by any process adds them all up
 (its multiprocess mode); a process that stops is marked dead so its in-flight gauge drops out.
 """
@@ -44,6 +45,12 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 
 def multiprocess_dir() -> Path | None:
     value = os.environ.get(MULTIPROC_DIR_ENV)
     return Path(value) if value else None
+
+
+def ensure_multiprocess_dir(data_dir: Path) -> None:
+    """Worker processes share their figures through files: under the data directory unless
+    the operator chose a directory (set before any worker starts; workers inherit it)."""
+    os.environ.setdefault(MULTIPROC_DIR_ENV, str(data_dir / "metrics"))
 
 
 def prepare_multiprocess_dir() -> None:

@@ -28,6 +28,9 @@ class ServiceState:
     db: Database
     blob_store: BlobStore
     token_signing_key: bytes  # secret for data-plane bearer tokens; kept in the data dir
+    # One of several worker processes of `serve --workers N` (see :mod:`workers`): the
+    # supervisor did the once-per-start work.
+    worker_process: bool = False
     password_checks: PasswordChecks = field(init=False, repr=False)
     pull_counts: PullCounts = field(default_factory=PullCounts, repr=False)
     failed_logins: FailedLoginRecorder = field(default_factory=FailedLoginLog, repr=False)

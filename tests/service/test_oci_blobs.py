@@ -162,3 +162,25 @@ def test_concurrent_pushes_of_the_same_blob_both_succeed(service: RegistryServic
     assert [r.status_code for r in results] == [201] * 4
     for repo in ("dev-registry/r0", "dev-registry/r1"):
         assert client.get_blob(repo, sha256(data)).content == data
+
+
+def test_a_blob_no_longer_in_the_page_cache_is_read_from_disk_whole(
+    service: RegistryService,
+) -> None:
+    """Downloads read cached bytes on the event loop and the rest on a worker thread: a blob
+    whose pages were dropped from memory still comes back byte for byte, whole and in ranges."""
+    client = registry_with_client(service, "dev-registry")
+    data = os.urandom(3 * 1024 * 1024 + 11)
+    digest = sha256(data)
+    assert client.push_blob(REPO, data).status_code == 201
+    hex_digest = digest.split(":", 1)[1]
+    stored = service.data_dir / "blobs" / "sha256" / hex_digest[:2] / hex_digest
+    for expected, headers in ((data, {}), (data[1_500_000:], {"Range": "bytes=1500000-"})):
+        fd = os.open(stored, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+        response = client.get_blob(REPO, digest, headers=headers)
+        assert response.status_code in (200, 206)
+        assert response.content == expected

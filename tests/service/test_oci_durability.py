@@ -7,7 +7,6 @@ import hashlib
 import random
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -194,21 +193,13 @@ def test_monolithic_upload_cut_off_mid_body_stores_nothing(service: RegistryServ
     assert client.get_blob(REPO, digest).content == data
 
 
-def _peak_rss_bytes(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    raise AssertionError("no VmHWM in /proc status")
-
-
 def test_large_blobs_stream_without_growing_server_memory(
     process_service: RegistryService,
 ) -> None:
     service = process_service
     client = registry_with_client(service, "dev-registry")
     assert client.push_blob(REPO, b"warm-up").status_code == 201
-    assert service.pid is not None
-    before = _peak_rss_bytes(service.pid)
+    before = service.memory_bytes("VmHWM")
 
     seed, count = 11, 512  # 512 MiB up and down
     digest = _digest_of(seed, count)
@@ -225,5 +216,5 @@ def test_large_blobs_stream_without_growing_server_memory(
             hasher.update(block)
     assert "sha256:" + hasher.hexdigest() == digest
 
-    grown = _peak_rss_bytes(service.pid) - before
+    grown = service.memory_bytes("VmHWM") - before
     assert grown < 64 * 1024 * 1024, f"server peak memory grew by {grown} bytes"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -21,6 +22,19 @@ if TYPE_CHECKING:
 
 STARTUP_TIMEOUT_S = 60.0
 SHUTDOWN_TIMEOUT_S = 20.0
+
+
+def child_pids(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    children = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat_file.parent.name))
+    return children
 
 
 class ServiceStartError(AssertionError):
@@ -128,8 +142,14 @@ class RegistryService(ServiceClient):
         with self.log_path.open("ab") as log:
             log.write(f"--- start {' '.join(self.command())}\n".encode())
             log.flush()
+            # A session of its own: freezing or killing the service reaches its worker
+            # processes (`serve --workers N`) too.
             self._process = subprocess.Popen(
-                self.command(), stdout=log, stderr=subprocess.STDOUT, env=env
+                self.command(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
             )
 
     def wait_until_healthy(self) -> None:
@@ -162,7 +182,7 @@ class RegistryService(ServiceClient):
         if self._process is None:
             return None
         if self._process.poll() is None:
-            self._process.send_signal(signal.SIGCONT)  # a frozen process cannot drain
+            self._signal_all(signal.SIGCONT)  # a frozen process cannot drain
             self._process.send_signal(signal.SIGTERM)
             try:
                 self._process.wait(timeout=SHUTDOWN_TIMEOUT_S)
@@ -174,22 +194,42 @@ class RegistryService(ServiceClient):
         return code
 
     def kill(self) -> None:
-        """SIGKILL: a crash, no chance to clean up."""
+        """SIGKILL of every process of the service: a crash, no chance to clean up."""
         if self._process is not None:
             if self._process.poll() is None:
-                self._process.kill()
+                self._signal_all(signal.SIGKILL)
             self._process.wait()
             self._process = None
 
     def freeze(self) -> None:
-        """SIGSTOP: the process keeps its port and connections but answers nothing."""
+        """SIGSTOP: the service keeps its port and connections but answers nothing."""
         assert self._process is not None and self.running
-        self._process.send_signal(signal.SIGSTOP)
+        self._signal_all(signal.SIGSTOP)
 
     def thaw(self) -> None:
         """SIGCONT after `freeze`: queued requests are served as if nothing happened."""
         assert self._process is not None
-        self._process.send_signal(signal.SIGCONT)
+        self._signal_all(signal.SIGCONT)
+
+    def _signal_all(self, sig: signal.Signals) -> None:
+        assert self._process is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, sig)
+
+    def pids(self) -> list[int]:
+        """The service's processes: the one started and its workers (`serve --workers N`)."""
+        if self._process is None:
+            return []
+        return [self._process.pid, *child_pids(self._process.pid)]
+
+    def memory_bytes(self, field: str = "VmHWM") -> int:
+        """``VmHWM`` (peak) or ``VmRSS`` (now) summed over the service's processes."""
+        total = 0
+        for pid in self.pids():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith(field + ":"):
+                    total += int(line.split()[1]) * 1024
+        return total
 
     def restart(self) -> RegistryService:
         self.stop()

@@ -4,20 +4,26 @@ On PostgreSQL every decision that replicas must not take twice at once holds a l
 database, never in a process: start-up (migrations and first-start bootstrap), one garbage
 collection at a time, content changes against the collector's deletes, and one request at a
 time per upload session. A replica that dies (even ``kill -9``) loses its connection and with it
-its locks. SQLite is the embedded mode - one process owns the database - so the same calls fall
-back to process-local locks there.
+its locks. SQLite is the embedded mode - one service owns the database, possibly with several
+worker processes (``serve --workers``) - so the same calls take ``flock`` locks on files beside
+the database there (the kernel drops them with the process that held them); writers are
+serialised by the database itself (see :class:`~cloudraya_registry.db.session.Database`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import threading
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from enum import IntEnum
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -25,6 +31,7 @@ from cloudraya_registry.db.session import Database
 
 UPLOAD_LOCK_POLL_SECONDS = 0.05
 UPLOAD_LOCK_MAX_POLL_SECONDS = 0.5
+LOCK_FILE_BUCKETS = 1024  # names share lock files by hash: a collision only makes them wait
 
 
 class LockKey(IntEnum):
@@ -67,21 +74,61 @@ _local_guard = threading.Lock()
 
 
 def _local_lock(db: Database, key: LockKey, name: str) -> threading.Lock:
+    """For an in-memory SQLite database, which only one process can see anyway."""
     with _local_guard:
         return _local_locks.setdefault((id(db), int(key), name), threading.Lock())
+
+
+def _lock_file(db: Database, key: LockKey, name: str) -> Path | None:
+    """``<database file>.locks/<key>-<bucket>`` for a SQLite file; None when in memory."""
+    database = make_url(db.url).database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        return None
+    directory = Path(f"{database}.locks")
+    directory.mkdir(mode=0o700, exist_ok=True)
+    return directory / f"{int(key):x}-{object_id(name) % LOCK_FILE_BUCKETS}"
+
+
+@contextmanager
+def _flock(path: Path, *, wait: bool) -> Iterator[bool]:
+    """An exclusive ``flock`` on ``path`` for the block; yields whether it was taken."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _sqlite_lock(db: Database, key: LockKey, name: str, *, wait: bool) -> Iterator[bool]:
+    path = _lock_file(db, key, name)
+    if path is not None:
+        with _flock(path, wait=wait) as taken:
+            yield taken
+        return
+    lock = _local_lock(db, key, name)
+    taken = lock.acquire(blocking=wait)
+    try:
+        yield taken
+    finally:
+        if taken:
+            lock.release()
 
 
 @contextmanager
 def try_lock(db: Database, key: LockKey, name: str = "") -> Iterator[bool]:
     """Take ``key`` for the block if nobody holds it; yields whether it was taken."""
     if db.is_sqlite:
-        lock = _local_lock(db, key, name)
-        taken = lock.acquire(blocking=False)
-        try:
+        with _sqlite_lock(db, key, name, wait=False) as taken:
             yield taken
-        finally:
-            if taken:
-                lock.release()
         return
     with db.engine.connect() as connection:
         params = {"key": int(key), "obj": object_id(name)}
@@ -98,7 +145,7 @@ def try_lock(db: Database, key: LockKey, name: str = "") -> Iterator[bool]:
 def hold_lock(db: Database, key: LockKey, name: str = "") -> Iterator[None]:
     """Wait for ``key`` and hold it for the block (start-up: one replica migrates at a time)."""
     if db.is_sqlite:
-        with _local_lock(db, key, name):
+        with _sqlite_lock(db, key, name, wait=True):
             yield
         return
     with db.engine.connect() as connection:
@@ -180,11 +227,20 @@ class UploadLocks:
 
     @asynccontextmanager
     async def _hold_local(self, upload_id: str) -> AsyncIterator[None]:
+        """SQLite: requests of this process queue on a lock; the lock file then keeps out the
+        service's other worker processes (polled like the advisory lock)."""
         lock, users = self._local.get(upload_id, (asyncio.Lock(), 0))
         self._local[upload_id] = (lock, users + 1)
         try:
             async with lock:
-                yield
+                delay = UPLOAD_LOCK_POLL_SECONDS
+                while True:
+                    with _sqlite_lock(self.db, LockKey.UPLOAD, upload_id, wait=False) as taken:
+                        if taken:
+                            yield
+                            break
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, UPLOAD_LOCK_MAX_POLL_SECONDS)
         finally:
             lock, users = self._local[upload_id]
             if users <= 1:

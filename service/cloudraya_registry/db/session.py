@@ -17,8 +17,12 @@ class Database:
     """Engine plus session factory.
 
     SQLite allows one writer at a time; a writer that finds the database locked mid-transaction
-    fails at once instead of waiting. Writes therefore take a process-wide lock on SQLite (one
-    service process owns an embedded database), while PostgreSQL relies on its own locking.
+    fails at once instead of waiting. Writes therefore take a process-wide lock on SQLite and
+    begin with ``BEGIN IMMEDIATE``, which takes the database's write lock before the first read
+    (waiting up to the busy timeout for another process's writer): the worker processes of one
+    service (``serve --workers``) then serialise their writes like the threads of one process,
+    and a write transaction's reads see no other writer's changes until it ends. PostgreSQL
+    relies on its own locking.
 
     ``connections`` should cover every thread that may hold a session at once (the I/O pool,
     the framework's pool for synchronous routes, background workers): a thread that finds the
@@ -63,6 +67,9 @@ class Database:
     def write(self) -> Iterator[Session]:
         """A transaction: committed when the block ends normally, rolled back on error."""
         with self._write_lock or nullcontext(), self._sessions() as session, session.begin():
+            if self.is_sqlite:
+                # The driver sees the open transaction and commits or rolls back this one.
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
 
     def dispose(self) -> None:

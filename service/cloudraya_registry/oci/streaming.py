@@ -1,13 +1,19 @@
 """Moving blob bytes between sockets and storage without holding a blob in memory.
 
 Bodies are gathered into large batches and handed to a worker thread (which writes and hashes
-them; hashlib releases the GIL), while the event loop keeps receiving the next batch. Downloads
-read large chunks on a worker thread with one chunk of read-ahead.
+them; hashlib releases the GIL), while the event loop keeps receiving the next batch.
+
+Downloads of a local file read what the page cache holds right on the event loop
+(``preadv`` with ``RWF_NOWAIT``, which never waits for the disk) and go to a worker thread only
+for the parts that must come from the disk; other readers (object storage) read large chunks on
+a worker thread with one chunk of read-ahead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 from typing import BinaryIO
 
 from starlette.requests import Request
@@ -102,6 +108,10 @@ class BlobResponse(Response):
             if scope.get("method") == "HEAD" or self._length == 0:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 return
+            fd = _local_fd(reader)
+            if fd is not None:
+                await _send_local_file(fd, self._start, self._length, send)
+                return
             await loop.run_in_executor(None, reader.seek, self._start)
             remaining = self._length
             next_read = loop.run_in_executor(None, reader.read, min(READ_CHUNK_BYTES, remaining))
@@ -122,3 +132,39 @@ class BlobResponse(Response):
             if next_read is not None:
                 await asyncio.wait([next_read])
             await loop.run_in_executor(None, reader.close)
+
+
+def _local_fd(reader: BinaryIO) -> int | None:
+    """The descriptor of a reader that is a local file (the filesystem driver's)."""
+    if _NOWAIT is None:
+        return None
+    try:
+        return reader.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+_NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None)
+# Not cached (EAGAIN), or a filesystem without non-waiting reads: read on a worker thread.
+_MUST_WAIT = {errno.EAGAIN, errno.EOPNOTSUPP, errno.EINVAL}
+
+
+async def _send_local_file(fd: int, start: int, length: int, send: Send) -> None:
+    """Send ``length`` bytes of the file from ``start``: cached bytes are read without leaving
+    the event loop, the rest on a worker thread. Each chunk is a fresh buffer (the transport
+    may still hold the last one)."""
+    loop = asyncio.get_running_loop()
+    offset, end = start, start + length
+    while offset < end:
+        chunk = bytearray(min(READ_CHUNK_BYTES, end - offset))
+        try:
+            count = os.preadv(fd, [chunk], offset, _NOWAIT or 0)
+        except OSError as exc:
+            if exc.errno not in _MUST_WAIT:
+                raise
+            count = await loop.run_in_executor(None, os.preadv, fd, [chunk], offset)
+        if count == 0:
+            raise OSError("blob file is shorter than its recorded size")
+        offset += count
+        del chunk[count:]  # a read of the cached part only
+        await send({"type": "http.response.body", "body": chunk, "more_body": offset < end})

@@ -4,9 +4,9 @@ The queue *is* the ``manifests`` table: a manifest waiting for a scan has ``scan
 queued`` (set by a push with scan-on-push, or by ``POST .../scan``). Workers claim one with a
 conditional update, so two workers (or two replicas on PostgreSQL) never take the same row.
 Scans interrupted by a shutdown go back to ``queued`` and resume after the next start; so do
-scans a crash left ``running`` (start-up re-queues them, which assumes one service process per
-database: with several replicas a restart may repeat another replica's scan, which only costs
-time since results are replaced whole).
+scans a crash left ``running`` (start-up re-queues them, once per service start however many
+worker processes it runs; with several replicas a restart may repeat another replica's scan,
+which only costs time since results are replaced whole).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from sqlalchemy import select, update
 
 from cloudraya_registry.db.models import Manifest
+from cloudraya_registry.db.session import Database
 from cloudraya_registry.domain.scan_states import ScanStatus
 from cloudraya_registry.scanning import results
 from cloudraya_registry.scanning.limits import (
@@ -43,6 +44,16 @@ def pool_size_from_env(environ: Mapping[str, str]) -> int:
     return env_int(environ, "CLOUDRAYA_SCAN_WORKERS", DEFAULT_WORKERS)
 
 
+def requeue_interrupted_scans(db: Database) -> None:
+    """A scan still "running" at start-up was cut short by a stop or crash: run it again."""
+    with db.write() as session:
+        session.execute(
+            update(Manifest)
+            .where(Manifest.scan_status == ScanStatus.RUNNING)
+            .values(scan_status=ScanStatus.QUEUED)
+        )
+
+
 class ScanPool:
     def __init__(self, state: ServiceState, workers: int | None = None) -> None:
         self.state = state
@@ -55,14 +66,11 @@ class ScanPool:
         self._threads: list[threading.Thread] = []
 
     # -- lifecycle --------------------------------------------------------------------------
-    def start(self) -> None:
-        with self.state.db.write() as session:
-            # a scan still "running" was cut short by a stop or crash: run it again
-            session.execute(
-                update(Manifest)
-                .where(Manifest.scan_status == ScanStatus.RUNNING)
-                .values(scan_status=ScanStatus.QUEUED)
-            )
+    def start(self, *, requeue_interrupted: bool = True) -> None:
+        """``requeue_interrupted=False`` in a worker process: the supervisor re-queued them once
+        before starting its workers (a later worker must not re-queue an earlier one's scan)."""
+        if requeue_interrupted:
+            requeue_interrupted_scans(self.state.db)
         for index in range(self.size):
             thread = threading.Thread(target=self._run, name=f"scan-worker-{index}", daemon=True)
             thread.start()
