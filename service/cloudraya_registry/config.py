@@ -211,11 +211,11 @@ def from_args(
         option = _BY_DEST[dest]
         return environ.get(option.env) or option.default
 
-    workers = _positive("workers", raw("workers") or default_workers())
     proxies = raw("trusted_proxy")
     if isinstance(proxies, str):
         proxies = proxies.split(",")
     tls_cert, tls_key = _tls_files(raw("tls_cert"), raw("tls_key"))
+    workers = _workers(raw("workers"), tls=tls_cert is not None)
     if public_url is None and hasattr(args, "host"):
         public_url = f"{'https' if tls_cert else 'http'}://{args.host}:{args.port}"
     config = ServiceConfig(
@@ -251,6 +251,22 @@ def from_args(
     )
     _check_host_style(config)
     return config
+
+
+def _workers(given: str | None, *, tls: bool) -> int:
+    """Worker processes; with native TLS one (its connection handler lives in the process that
+    built it, so it cannot be handed to spawned workers): several processes with HTTPS means
+    TLS at a proxy in front, or several replicas."""
+    if not tls:
+        return _positive("workers", given or default_workers())
+    workers = _positive("workers", given or "1")
+    if workers > 1:
+        raise ConfigError(
+            f"--workers {workers} with --tls-cert: native TLS is served by one process; run "
+            "--workers 1 (the default with TLS), or terminate TLS at a proxy in front of "
+            "several workers or replicas"
+        )
+    return workers
 
 
 def default_workers() -> int:

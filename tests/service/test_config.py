@@ -41,3 +41,16 @@ def test_a_bad_value_is_refused_naming_the_setting(options, environ, named) -> N
     with pytest.raises(ConfigError) as refused:
         _config(*options, **environ)
     assert named in str(refused.value)
+
+
+def test_native_tls_runs_one_process_and_refuses_more(tmp_path) -> None:
+    from tests.support.tls import make_certificate
+
+    certificate = make_certificate(tmp_path / "tls")
+    tls = ("--tls-cert", str(certificate.cert), "--tls-key", str(certificate.key))
+    assert _config(*tls).workers == 1
+    assert _config("--workers", "3").workers == 3
+    with pytest.raises(ConfigError) as refused:
+        _config(*tls, "--workers", "2")
+    assert "--workers 2 with --tls-cert" in str(refused.value)
+    assert "terminate TLS at a proxy" in str(refused.value)
