@@ -17,6 +17,8 @@ SECRET_ROUTES = {
     ("POST", "/api/v1/registries"),
     ("POST", "/api/v1/registries/{name}/password"),
     ("POST", "/api/v1/tokens"),
+    ("POST", "/api/v1/registries/{name}/credentials"),
+    ("POST", "/api/v1/registries/{name}/credentials/{credential}/rotate"),
 }
 
 
@@ -29,10 +31,14 @@ def test_every_response_carrying_a_secret_says_no_store(service: InProcessServic
     with service.api() as api:
         reset = api.post("/registries/dev-registry/password")
         new_token = api.post("/tokens", json={"name": "ci"})
+        scoped = api.post(
+            "/registries/dev-registry/credentials", json={"name": "ci", "access": "pull"}
+        )
+        rotated = api.post("/registries/dev-registry/credentials/ci/rotate")
     token = httpx.get(
         f"{service.url}/auth/token", auth=("dev-registry", reset.json()["password"]), timeout=60
     )
-    for response in (created, reset, new_token, token):
+    for response in (created, reset, new_token, scoped, rotated, token):
         assert response.status_code in (200, 201), response.text
         assert SECRET_FIELDS & set(response.json()), response.json()
         assert response.headers["cache-control"] == "no-store", response.request.url
