@@ -7,6 +7,7 @@ the same limits. Failures never show a secret value: `secret=True` leaves the va
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,18 +32,18 @@ def _got(value: Any, secret: bool) -> str:
     return "" if secret else f" (got {show(value)})"
 
 
-class Kind:
+class Kind(ABC):
     """Base of every kind: `problems` checks a known value, `schema` describes it for Pulumi."""
 
-    def problems(self, value: Any, path: str, secret: bool = False) -> list[Problem]:
-        raise NotImplementedError
+    @abstractmethod
+    def problems(self, value: Any, path: str, secret: bool = False) -> list[Problem]: ...
 
-    def schema(self) -> dict[str, Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def schema(self) -> dict[str, Any]: ...
 
+    @abstractmethod
     def words(self) -> str:
         """What a value of this kind is, e.g. "a whole number"."""
-        raise NotImplementedError
 
     def rule_text(self) -> str | None:
         """Limits beyond the type, for descriptions ("a multiple of 10 from 10 to 100000")."""

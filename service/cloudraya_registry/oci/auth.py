@@ -206,7 +206,7 @@ class Authenticator:
         if scope is not None and scope.expired():
             raise FailedCredential(registry, "basic", f"credential {username} has expired")
         if had_failures:
-            await in_thread(self.throttle.succeeded, source_ip, username, had_failures)
+            await in_thread(self.throttle.succeeded, source_ip, username)
         return Login(registry, scope)
 
     def registry_named(self, name: str) -> RegistryInfo | None:

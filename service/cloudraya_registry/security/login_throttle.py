@@ -146,11 +146,10 @@ class LoginThrottle:
             keys.append(_registry_key(registry))
         self.counts.add(keys, self.limits.window)
 
-    def succeeded(self, source_ip: str | None, username: str | None, had_failures: bool) -> None:
-        """A right password ends the (address, name) count; the address count stays.
-        ``had_failures`` is what ``check`` said: without failures there is nothing to write."""
-        if had_failures:
-            self.counts.clear(_user_key(source_ip or "-", username))
+    def succeeded(self, source_ip: str | None, username: str | None) -> None:
+        """A right password ends the (address, name) count; the address count stays. Call it
+        only when ``check`` said there were failures (otherwise there is nothing to write)."""
+        self.counts.clear(_user_key(source_ip or "-", username))
 
     def _refuse_if_over(
         self, recent: tuple[int, dt.datetime] | None, limit: int, what: str
