@@ -29,8 +29,9 @@ DIST_IMAGE := $(DIST)/cloudraya-registry-$(VERSION).oci.tar
 IMAGE_NAME := localhost/cloudraya-registry:$(VERSION)
 
 # Files whose change rebuilds an artifact (make compares times; `find` sees new files too).
+# Left out: what builds and installs write beside the sources (pip's *.egg-info, tsc's bin/).
 sources-under = $(shell find $(1) -type f -not -path '*/__pycache__/*' -not -path '*/node_modules/*' \
-	-not -path '*/bin/*' -not -name '*.pyc' -not -name '*.egg-info' 2>/dev/null)
+	-not -path '*/bin/*' -not -name '*.pyc' -not -path '*.egg-info*' 2>/dev/null)
 PROJECT_SOURCES := $(REPO_ROOT)/pyproject.toml $(REPO_ROOT)/README.md \
 	$(call sources-under,$(REPO_ROOT)/provider $(REPO_ROOT)/service)
 

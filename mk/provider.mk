@@ -63,12 +63,15 @@ sdk-build: sdk-python-install sdk-nodejs-build sdk-go-build
 
 # The generated Python SDK (distribution `pulumi_cloudraya`) is installed editable into .venv;
 # parver is in pyproject's dependencies because the SDK needs it at run time.
-sdk-python-install: venv
-	@"$(VENV_BIN)/pip" install --quiet --disable-pip-version-check --no-deps -e sdk/python
+sdk-python-install: $(VENV)/.sdk-python-installed
+$(VENV)/.sdk-python-installed: sdk/python/pyproject.toml | venv
+	"$(VENV_BIN)/pip" install --quiet --disable-pip-version-check --no-deps -e sdk/python
+	@touch "$@"
 
 # bin/ is the package as published: the compiled SDK plus its package.json, which
-# utilities.js reads at run time (the SDK's version).
-sdk-nodejs-build:
+# utilities.js reads at run time (the SDK's version). Rebuilt only when a source changes.
+sdk-nodejs-build: sdk/nodejs/bin/package.json
+sdk/nodejs/bin/package.json: $(call sources-under,$(REPO_ROOT)/sdk/nodejs)
 	cd sdk/nodejs && PATH="$(TOOLS_BIN):$$PATH" npm ci --no-audit --no-fund >/dev/null && PATH="$(TOOLS_BIN):$$PATH" npx tsc
 	cp sdk/nodejs/package.json sdk/nodejs/bin/package.json
 

@@ -27,7 +27,9 @@ CHECKS = ",".join(
         "allow_header_conformance",
     ]
 )
-MAX_EXAMPLES = 25  # per operation and phase: a few minutes for both backends
+# Per operation and phase. The seed is fixed, so every run tries the same inputs: 15 keeps both
+# backends near 20 s each; raise it, or change SEED, to explore further.
+MAX_EXAMPLES = 15
 SEED = 20261122  # reproducible; change it to explore other inputs
 PASSWORD = "Fuzz-Registry-Pass-1"
 # Half of the generated path parameters name things that exist, so requests reach the logic
