@@ -112,3 +112,4 @@ class Credential:
     username: str
     password: str
     password_updated_at: str
+    endpoint: str | None = None  # `<host>/<name>`; None from a service that does not say

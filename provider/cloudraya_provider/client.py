@@ -293,6 +293,7 @@ class CloudRayaClient:
             username=body["username"],
             password=password,
             password_updated_at=body.get("password_updated_at", ""),
+            endpoint=body.get("endpoint"),
         )
 
     def verify_password(self, name: str, password: str) -> bool:

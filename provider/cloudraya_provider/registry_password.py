@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .api import Credential, RegistryInfo
+from .api import Credential
 
 if TYPE_CHECKING:
     from .client import CloudRayaClient
@@ -109,17 +109,15 @@ class PasswordInputs:
         return props
 
 
-def credential_props(
-    inputs: PasswordInputs, info: RegistryInfo, credential: Credential | None
-) -> Props:
-    state: Props = {**inputs.to_props(), "username": info.username, "endpoint": info.endpoint}
-    if credential is not None:
-        state["password"] = credential.password
-        state["dockerConfigJson"] = docker_config_json(
-            info.endpoint, credential.username, credential.password
-        )
-        state["rotatedAt"] = credential.password_updated_at
-    return state
+def credential_props(inputs: PasswordInputs, endpoint: str, credential: Credential) -> Props:
+    return {
+        **inputs.to_props(),
+        "username": credential.username,
+        "endpoint": endpoint,
+        "password": credential.password,
+        "dockerConfigJson": docker_config_json(endpoint, credential.username, credential.password),
+        "rotatedAt": credential.password_updated_at,
+    }
 
 
 def stale(state: Props) -> bool:
@@ -141,11 +139,11 @@ class RegistryPassword(Resource):
         return DiffResult(changes)
 
     def _rotate(self, wanted: PasswordInputs) -> Props:
-        info = self._client.get_registry(wanted.registry)  # first: a failure changes nothing
         credential = self._client.set_password(
             wanted.registry, wanted.password or generate_password()
-        )
-        return credential_props(wanted, info, credential)
+        )  # a registry that does not exist answers 404, and nothing changes
+        endpoint = credential.endpoint or self._client.get_registry(wanted.registry).endpoint
+        return credential_props(wanted, endpoint, credential)
 
     def create(self, inputs: Props, op: Operation) -> tuple[str, Props]:
         wanted = PasswordInputs.from_props(inputs)

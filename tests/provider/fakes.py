@@ -161,6 +161,7 @@ class FakeService:
                 200,
                 json={
                     "username": reg.name,
+                    "endpoint": f"{HOST}/{reg.name}",
                     "password": reg.password,
                     "password_updated_at": reg.password_updated_at,
                 },

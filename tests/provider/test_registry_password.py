@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
+import httpx
 from cloudraya_provider.docker_config import docker_config_json, registry_host
 from cloudraya_provider.framework import CheckContext, Operation, PropertyChange
 from cloudraya_provider.registry_password import RegistryPassword
@@ -52,6 +53,36 @@ def test_create_sets_a_new_password_the_service_accepts():
     assert auth["password"] == state["password"]
     assert state["username"] == "dev-registry"
     assert state["endpoint"] == f"{HOST}/dev-registry"
+
+
+def test_create_is_one_request_to_the_service():
+    fake = FakeService()
+    fake.client().create_registry("dev-registry", storage_gb=10, password="Initial-Passw0rd-1")
+    resource = RegistryPassword(fake.client())
+    resource.create(resource.check(CTX, {}, {"registry": "dev-registry"}).inputs, OP)
+    assert fake.calls()[1:] == ["POST /api/v1/registries/dev-registry/password"]
+
+
+def test_a_service_that_does_not_name_the_endpoint_is_asked_for_it():
+    fake = FakeService()
+    fake.client().create_registry("dev-registry", storage_gb=10, password="Initial-Passw0rd-1")
+    fake.fail(
+        "POST",
+        "/api/v1/registries/dev-registry/password",
+        httpx.Response(
+            200,
+            json={
+                "username": "dev-registry",
+                "password": "Older-Service-Passw0rd",
+                "password_updated_at": "2026-01-01T00:00:01Z",
+            },
+        ),
+    )
+    resource = RegistryPassword(fake.client())
+    inputs = resource.check(CTX, {}, {"registry": "dev-registry"}).inputs
+    _, state = resource.create(inputs, OP)
+    assert state["endpoint"] == f"{HOST}/dev-registry"
+    assert json.loads(state["dockerConfigJson"])["auths"][HOST]["username"] == "dev-registry"
 
 
 def test_changing_keepers_rotates_in_place():

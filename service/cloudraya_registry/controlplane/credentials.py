@@ -24,6 +24,7 @@ class ResetPasswordRequest(Strict):
 
 class CredentialView(Strict):
     username: str
+    endpoint: str = Field(description="`<host>/<name>`: where the password logs in.")
     password: str = Field(description="The new password in plain text, returned only here.")
     password_updated_at: Timestamp
 
@@ -53,7 +54,12 @@ def reset_password(
     body: Annotated[ResetPasswordRequest | None, Body()] = None,
 ) -> CredentialView:
     credential = credentials.reset_password(state, caller, name, body.password if body else None)
-    return CredentialView.model_validate(credential, from_attributes=True)
+    return CredentialView(
+        username=credential.username,
+        endpoint=state.endpoint_of(credential.username),
+        password=credential.password,
+        password_updated_at=credential.password_updated_at,
+    )
 
 
 @router.post(
