@@ -22,6 +22,7 @@ class BenchConfig:
     image_layer_bytes: int
     image_runs: int
     provider_counts: tuple[int, ...]
+    provider_untraced_runs: int  # `up` at the largest N without the gRPC log
     plugin_start_runs: int
     scan_real_debian: bool
     scan_runs: int
@@ -43,6 +44,7 @@ class BenchConfig:
             image_layer_bytes=16 * 1024,
             image_runs=5,
             provider_counts=(1, 10, 50),
+            provider_untraced_runs=3,
             plugin_start_runs=5,
             scan_real_debian=True,
             scan_runs=3,
@@ -64,6 +66,7 @@ class BenchConfig:
             image_layer_bytes=4 * 1024,
             image_runs=1,
             provider_counts=(1, 3),
+            provider_untraced_runs=1,
             plugin_start_runs=2,
             scan_real_debian=False,
             scan_runs=1,
