@@ -1,11 +1,15 @@
-"""A real Debian root filesystem (debootstrap minbase bookworm), built once per test session."""
+"""A real Debian root filesystem (debootstrap minbase bookworm), built once and kept a week."""
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import re
+import shutil
 import subprocess
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.inprocess import InProcessService
-from tests.support.paths import require_tool
+from tests.support.paths import REPO_ROOT, require_tool
 from tests.support.postgres import PostgresServer
 
 SUITE = "bookworm"
@@ -59,13 +63,38 @@ class DebianRootfs:
         return [line for line in result.stdout.splitlines() if line]
 
 
+# debootstrap takes most of a minute: its result is kept beside the other builds (`make clean`
+# removes build/), keyed by suite and mirror, and rebuilt after a week to follow the archive.
+ROOTFS_CACHE = REPO_ROOT / "build" / "test-cache"
+ROOTFS_MAX_AGE_S = 7 * 24 * 3600
+
+
 @pytest.fixture(scope="session")
-def debian_rootfs(tmp_path_factory: pytest.TempPathFactory) -> DebianRootfs:
-    debootstrap = require_tool("debootstrap")
-    work = tmp_path_factory.mktemp("debian")
-    root = work / "rootfs"
+def debian_rootfs() -> DebianRootfs:
+    mirror = debian_mirror()
+    key = hashlib.sha256(f"{SUITE} {mirror}".encode()).hexdigest()[:12]
+    cached = ROOTFS_CACHE / f"debian-{SUITE}-{key}"
+    complete = cached / "complete"
+    if complete.exists() and time.time() - complete.stat().st_mtime < ROOTFS_MAX_AGE_S:
+        return DebianRootfs(cached / "rootfs", cached / "rootfs.tar.gz")
+    ROOTFS_CACHE.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{cached.name}.", dir=ROOTFS_CACHE))
+    _debootstrap(work / "rootfs", mirror)
+    subprocess.run(
+        ["tar", "--numeric-owner", "--sort=name", "-C", str(work / "rootfs"), "-czf",
+         str(work / "rootfs.tar.gz"), "."],
+        check=True,
+        timeout=900,
+    )  # fmt: skip
+    (work / "complete").touch()
+    shutil.rmtree(cached, ignore_errors=True)
+    work.rename(cached)  # whole or not at all: an interrupted build is never taken for one
+    return DebianRootfs(cached / "rootfs", cached / "rootfs.tar.gz")
+
+
+def _debootstrap(root: Path, mirror: str) -> None:
     result = subprocess.run(
-        [debootstrap, "--variant=minbase", SUITE, str(root), debian_mirror()],
+        [require_tool("debootstrap"), "--variant=minbase", SUITE, str(root), mirror],
         capture_output=True,
         text=True,
         timeout=1800,
@@ -74,13 +103,6 @@ def debian_rootfs(tmp_path_factory: pytest.TempPathFactory) -> DebianRootfs:
     assert result.returncode == 0, (
         f"debootstrap failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     )
-    layer = work / "rootfs.tar.gz"
-    subprocess.run(
-        ["tar", "--numeric-owner", "--sort=name", "-C", str(root), "-czf", str(layer), "."],
-        check=True,
-        timeout=900,
-    )
-    return DebianRootfs(root, layer)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
