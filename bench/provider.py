@@ -295,8 +295,8 @@ def _add_scale_rows(results: Results, count: int, timings: dict[str, dict]) -> N
             ratio_basis="vs with the gRPC log",
             note=(
                 f"median of {len(walls)} (spread {min(walls):.2f}-{max(walls):.2f} s) with "
-                "PULUMI_DEBUG_GRPC unset, as users run it; the other rows keep the log to "
-                "attribute time to the provider and cost the engine some time of their own"
+                "PULUMI_DEBUG_GRPC unset, as users run it; the other rows keep the log, which "
+                "attributes time to the provider and costs the engine time of its own"
             ),
             extra={"samples": [round(w, 3) for w in walls]},
         )
