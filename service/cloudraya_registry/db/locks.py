@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import functools
 import os
 import threading
 import zlib
@@ -79,20 +80,35 @@ def _local_lock(db: Database, key: LockKey, name: str) -> threading.Lock:
         return _local_locks.setdefault((id(db), int(key), name), threading.Lock())
 
 
-def _lock_file(db: Database, key: LockKey, name: str) -> Path | None:
-    """``<database file>.locks/<key>-<bucket>`` for a SQLite file; None when in memory."""
-    database = make_url(db.url).database
+@functools.cache
+def _lock_directory(database_url: str) -> Path | None:
+    """``<database file>.locks`` for a SQLite file; None when in memory."""
+    database = make_url(database_url).database
     if not database or database == ":memory:" or database.startswith("file::memory:"):
         return None
-    directory = Path(f"{database}.locks")
-    directory.mkdir(mode=0o700, exist_ok=True)
+    return Path(f"{database}.locks")
+
+
+def _lock_file(db: Database, key: LockKey, name: str) -> Path | None:
+    """``<database file>.locks/<key>-<bucket>`` for a SQLite file; None when in memory."""
+    directory = _lock_directory(db.url)
+    if directory is None:
+        return None
     return directory / f"{int(key):x}-{object_id(name) % LOCK_FILE_BUCKETS}"
+
+
+def _open_lock_file(path: Path) -> int:
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except FileNotFoundError:  # the database's first lock: its lock directory is made now
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
 
 
 @contextmanager
 def _flock(path: Path, *, wait: bool) -> Iterator[bool]:
     """An exclusive ``flock`` on ``path`` for the block; yields whether it was taken."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _open_lock_file(path)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
