@@ -69,6 +69,7 @@ def create_app(state: ServiceState) -> FastAPI:
     )
     app.state.service = state
     install_error_handlers(app)
+    oci.mount(app, state)  # the innermost middleware: the ones added below wrap it too
     app.add_middleware(
         AnnouncedBodyLimit,
         refusals={
@@ -83,7 +84,6 @@ def create_app(state: ServiceState) -> FastAPI:
     operations.mount(app, state)
     app.include_router(control_plane_router())
     scanning.mount(app)
-    oci.mount(app, state)
     ui.mount(app, state)
     app.openapi = lambda: _control_plane_openapi(app)  # type: ignore[method-assign]
     if state.config.trusted_proxies:

@@ -79,6 +79,27 @@ def test_readyz_names_an_unreachable_database_without_its_url(
     assert httpx.get(f"{service.url}/readyz", timeout=30).status_code == 200
 
 
+def test_token_endpoint_is_counted_by_name_and_refuses_other_methods(
+    service: InProcessService,
+):
+    """The data plane answers /auth/token ahead of the framework's routes: it still shows in
+    the metrics under its own name, and a method it does not serve gets a 405 naming the
+    ones it does."""
+    service.create_registry("token-reg", password=PASSWORD)
+    before = scrape(service)
+    issued = httpx.get(f"{service.url}/auth/token", auth=("token-reg", PASSWORD), timeout=30)
+    assert issued.status_code == 200 and issued.json()["token"]
+    refused = httpx.put(f"{service.url}/auth/token", timeout=30)
+    assert refused.status_code == 405
+    assert refused.headers["Allow"] == "GET, POST"
+    assert refused.json()["errors"][0]["code"] == "UNSUPPORTED"
+    after = scrape(service)
+    requests = "cloudraya_http_requests_total"
+    for method, status in (("GET", "200"), ("PUT", "405")):
+        labels = {"method": method, "route": "/auth/token", "status": status}
+        assert value(after, requests, **labels) - value(before, requests, **labels) == 1
+
+
 def test_metrics_count_requests_by_route_template_status_and_bytes(service: InProcessService):
     client = registry_with_client(service, "metrics-reg")
     image = make_image(3000, 5000)

@@ -43,6 +43,11 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.Lock() if self.is_sqlite else None
 
+    @property
+    def reads_in_process(self) -> bool:
+        """Whether a read is served in this process (SQLite), not over the network."""
+        return self.is_sqlite
+
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for queries only; it is rolled back at the end.

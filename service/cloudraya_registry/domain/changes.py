@@ -120,13 +120,16 @@ def no_checks(_session: Session, _change: Change) -> None:
 #   @step_for(ManifestStored)
 #   def notify(state, outcome): ...                     (a follow-up, after success)
 # A route lists its steps; each runs for the changes of its kind and ignores the others.
+# A follow-up that neither waits on the disk nor the database (an in-memory tally) is marked
+# ``@step_for(Outcome, blocking=False)`` and runs on the event loop, not on a worker thread.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def step_for(kind: type) -> Callable[[F], F]:
+def step_for(kind: type, *, blocking: bool = True) -> Callable[[F], F]:
     def mark(function: F) -> F:
         function.handles = kind  # type: ignore[attr-defined]
+        function.blocking = blocking  # type: ignore[attr-defined]
         return function
 
     return mark
@@ -146,6 +149,11 @@ def run_checks(
     for step in steps:
         if isinstance(change, handles(step)):
             step(state, session, change)
+
+
+def blocking(step: Callable[..., Any]) -> bool:
+    """Whether ``step`` may wait on I/O (then it must run off the event loop)."""
+    return getattr(step, "blocking", True)
 
 
 def run_follow_ups(

@@ -34,7 +34,7 @@ from cloudraya_registry.state import ServiceState
 
 
 def mount(app: fastapi.FastAPI, state: ServiceState) -> None:
-    """Add the data-plane routes to ``app``; they are plain Starlette routes, not in OpenAPI."""
+    """Serve the data plane in ``app``: a middleware ahead of its routes, not in OpenAPI."""
     from cloudraya_registry.oci.router import DataPlane
 
     DataPlane(state).install(app)

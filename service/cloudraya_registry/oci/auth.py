@@ -37,7 +37,7 @@ from cloudraya_registry.domain.scoped_credentials import (
     split_username,
 )
 from cloudraya_registry.endpoints import registry_url
-from cloudraya_registry.executors import in_thread
+from cloudraya_registry.executors import in_thread, quick_read
 from cloudraya_registry.security.login_throttle import FailureCounts, Limits, LoginThrottle
 from cloudraya_registry.state import ServiceState
 
@@ -185,12 +185,10 @@ class Authenticator:
             raise
 
     async def _login(self, username: str, password: str, source_ip: str | None) -> Login:
-        had_failures = await in_thread(self.throttle.check, source_ip, username)
-        registry_name, credential_name = split_username(username)
-        registry = await in_thread(self.registry_named, registry_name)
-        scope = None
-        if registry is not None and credential_name is not None:
-            scope = await in_thread(self.scope_named, registry, credential_name)
+        had_failures, registry, scope = await quick_read(
+            self.state.db, self._login_rows, username, source_ip
+        )
+        credential_name = split_username(username)[1]
         checks = self.state.password_checks
         if registry is None or (credential_name is not None and scope is None):
             # As slow as a real check, so a probe cannot tell unknown names from wrong passwords.
@@ -209,13 +207,24 @@ class Authenticator:
             await in_thread(self.throttle.succeeded, source_ip, username)
         return Login(registry, scope)
 
+    def _login_rows(
+        self, username: str, source_ip: str | None
+    ) -> tuple[bool, RegistryInfo | None, Scope | None]:
+        """What a login reads, on one connection in one trip off the event loop (every Basic
+        request logs in): the throttle's counts (refused here when over a limit; True when
+        this address and name have failures), the registry and the scoped credential named."""
+        registry_name, credential_name = split_username(username)
+        with self.state.db.connect() as connection:
+            had_failures = self.throttle.check(source_ip, username, connection)
+            registry = load_info(connection, registry_name)
+            scope = None
+            if registry is not None and credential_name is not None:
+                scope = load_scope(connection, registry.id, credential_name)
+        return had_failures, registry, scope
+
     def registry_named(self, name: str) -> RegistryInfo | None:
         with self.state.db.connect() as connection:
             return load_info(connection, name)
-
-    def scope_named(self, registry: RegistryInfo, name: str) -> Scope | None:
-        with self.state.db.connect() as connection:
-            return load_scope(connection, registry.id, name)
 
     def scope_numbered(self, credential_id: int) -> Scope | None:
         with self.state.db.connect() as connection:
@@ -265,7 +274,7 @@ class Authenticator:
             raise FailedCredential(None, "bearer", "token expired") from None
         except jwt.PyJWTError:
             raise FailedCredential(None, "bearer", "token invalid") from None
-        registry = await in_thread(self.registry_named, str(claims["sub"]))
+        registry = await quick_read(self.state.db, self.registry_named, str(claims["sub"]))
         if registry is None or claims.get("ep") != registry.epoch:
             raise FailedCredential(None, "bearer", "registry of the token no longer exists")
         if claims.get("cv") != registry.credential_version:
@@ -288,7 +297,7 @@ class Authenticator:
         """The scoped credential a token was issued to, as it is now (None: the password)."""
         if "sc" not in claims:
             return None
-        scope = await in_thread(self.scope_numbered, int(claims["sc"]))
+        scope = await quick_read(self.state.db, self.scope_numbered, int(claims["sc"]))
         if scope is None or scope.registry_id != registry.id:
             raise FailedCredential(registry, "bearer", "the token's credential was revoked")
         if claims.get("scv") != scope.version:

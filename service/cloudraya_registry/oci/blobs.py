@@ -11,7 +11,7 @@ import re
 from starlette.responses import Response
 
 from cloudraya_registry.domain import content
-from cloudraya_registry.executors import in_thread
+from cloudraya_registry.executors import in_thread, quick_read
 from cloudraya_registry.oci.context import Context
 from cloudraya_registry.oci.errors import OciError
 from cloudraya_registry.oci.names import parse_digest
@@ -66,7 +66,9 @@ def _unsatisfiable(value: str, size: int) -> OciError:
 
 async def get_blob(ctx: Context) -> Response:
     digest = parse_digest(ctx.params["digest"])
-    size = await in_thread(content.blob_size, ctx.state, ctx.registry, ctx.path, digest)
+    size = await quick_read(
+        ctx.state.db, content.blob_size, ctx.state, ctx.registry, ctx.path, digest
+    )
     headers = {
         "Docker-Content-Digest": digest,
         "Accept-Ranges": "bytes",

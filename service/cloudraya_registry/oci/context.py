@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cloudraya_registry.domain.changes import Change, Outcome, run_checks
+from cloudraya_registry.domain.changes import Change, Outcome, blocking, run_checks
 from cloudraya_registry.oci.names import RepositoryName
 
 if TYPE_CHECKING:
@@ -41,6 +42,16 @@ class Route:
     before: tuple[BeforeStep, ...] = ()
     checks: tuple[Step, ...] = ()
     follow_ups: tuple[Step, ...] = ()
+
+    @cached_property
+    def quick_follow_ups(self) -> tuple[Step, ...]:
+        """Follow-ups run on the event loop (they never wait on I/O)."""
+        return tuple(step for step in self.follow_ups if not blocking(step))
+
+    @cached_property
+    def blocking_follow_ups(self) -> tuple[Step, ...]:
+        """Follow-ups run on a worker thread."""
+        return tuple(step for step in self.follow_ups if blocking(step))
 
 
 @dataclass

@@ -12,7 +12,7 @@ from cloudraya_registry.domain.changes import ContentDeleted, ManifestPushedBy, 
 from cloudraya_registry.domain.manifest_format import parse_manifest
 from cloudraya_registry.domain.media_types import MAX_MANIFEST_BYTES
 from cloudraya_registry.domain.names import is_digest_reference
-from cloudraya_registry.executors import in_thread
+from cloudraya_registry.executors import in_thread, quick_read
 from cloudraya_registry.oci.context import Context
 from cloudraya_registry.oci.errors import OciError
 from cloudraya_registry.oci.names import parse_reference, parse_tag
@@ -21,12 +21,10 @@ from cloudraya_registry.oci.streaming import read_body
 
 
 # -- GET / HEAD --------------------------------------------------------------------------------
-def _fetch(
-    ctx: Context, reference: str, with_body: bool
-) -> tuple[int, str, str, int, bytes | None]:
-    """Id, digest, media type, size and (for GET) the bytes of the manifest."""
+def _resolve(ctx: Context, reference: str) -> tuple[int, str, str, int]:
+    """Id, digest, media type and size of the manifest ``reference`` names."""
     with ctx.state.db.connect() as connection:
-        found = artifacts.resolve(
+        return artifacts.resolve(
             connection,
             ctx.registry,
             ctx.path,
@@ -36,25 +34,29 @@ def _fetch(
             Manifest.media_type,
             Manifest.size,
         )
-    body = None
-    if with_body:
-        body = ctx.state.blob_store.read_bytes(found[1], MAX_MANIFEST_BYTES)
-        if body is None:
-            raise artifacts.manifest_unknown(ctx.repo.full, reference)
-    return (*found, body)
+
+
+async def _content(ctx: Context, digest: str, reference: str) -> bytes:
+    """The manifest's bytes: from memory when cached, else from the storage on a thread."""
+    store = ctx.state.blob_store
+    body = store.cached_bytes(digest, MAX_MANIFEST_BYTES)
+    if body is None:
+        body = await in_thread(store.read_bytes, digest, MAX_MANIFEST_BYTES)
+    if body is None:
+        raise artifacts.manifest_unknown(ctx.repo.full, reference)
+    return body
 
 
 async def get_manifest(ctx: Context) -> Response:
     """A GET counts as a pull (the route's pull statistics step); a HEAD does not."""
     reference = parse_reference(ctx.params["reference"], "MANIFEST_UNKNOWN")
-    manifest_id, digest, media_type, size, body = await in_thread(
-        _fetch, ctx, reference, not ctx.head
-    )
+    manifest_id, digest, media_type, size = await quick_read(ctx.state.db, _resolve, ctx, reference)
     headers = {"Docker-Content-Digest": digest, "ETag": f'"{digest}"'}
     if ctx.head:
         response = Response(status_code=200, headers=headers, media_type=media_type)
         response.headers["content-length"] = str(size)
         return response
+    body = await _content(ctx, digest, reference)
     ctx.did(ManifestServed(manifest_id))
     return Response(body, status_code=200, headers=headers, media_type=media_type)
 

@@ -14,6 +14,7 @@ import fastapi
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cloudraya_registry.db.locks import UploadLocks
 from cloudraya_registry.domain.changes import run_follow_ups
@@ -57,7 +58,7 @@ _TEMPLATES = {
     "referrers": "/v2/{name}/referrers/{digest}",
 }
 _DRAIN_LIMIT_BYTES = 8 * 1024 * 1024
-_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+TOKEN_PATH = "/auth/token"
 
 
 class DataPlane:
@@ -68,16 +69,20 @@ class DataPlane:
         )
 
     def install(self, app: fastapi.FastAPI) -> None:
-        for path in ("/v2", "/v2/"):
-            app.router.add_route(path, self.handle, methods=_METHODS, include_in_schema=False)
-        app.router.add_route(
-            "/v2/{rest:path}", self.handle, methods=_METHODS, include_in_schema=False
-        )
-        app.router.add_route(
-            "/auth/token", self.handle_token, methods=["GET", "POST"], include_in_schema=False
-        )
+        """Serve ``/v2`` and ``/auth/token`` ahead of the framework's router.
+
+        The data plane matches its own paths (see ``_dispatch``) and turns every failure into
+        an OCI error itself, so its requests skip the framework's route matching over every
+        control-plane and dashboard route, which cost more than the data plane's own work on a
+        manifest GET. It sits inside the other middlewares: request log, metrics, body limits
+        and proxy headers apply as before.
+        """
+        app.add_middleware(DataPlaneFront, data_plane=self)
 
     async def handle_token(self, request: Request) -> Response:
+        request.scope.setdefault("state", {})[ROUTE_TEMPLATE_KEY] = TOKEN_PATH
+        if request.method not in ("GET", "POST"):
+            return _method_not_allowed(["GET", "POST"]).response(head=request.method == "HEAD")
         try:
             host_registry = registry_of_host(self.state.config, request.headers.get("host"))
             return await token.issue(self.state, self.services.auth, request, host_registry)
@@ -149,13 +154,40 @@ class DataPlane:
             response = await route.handler(ctx)
             if ctx.outcomes and route.follow_ups:
                 for outcome in ctx.outcomes:
-                    await in_thread(run_follow_ups, route.follow_ups, self.state, outcome)
+                    run_follow_ups(route.quick_follow_ups, self.state, outcome)
+                    if route.blocking_follow_ups:
+                        await in_thread(
+                            run_follow_ups, route.blocking_follow_ups, self.state, outcome
+                        )
             return response
         raise OciError(
             "NAME_UNKNOWN",
             f"no data-plane endpoint at /v2/{rest}; see the OCI distribution spec for the API",
             detail={"path": f"/v2/{rest}"},
         )
+
+
+class DataPlaneFront:
+    """ASGI middleware handing ``/v2...`` and ``/auth/token`` to the data plane directly."""
+
+    def __init__(self, app: ASGIApp, data_plane: DataPlane) -> None:
+        self.app = app
+        self.data_plane = data_plane
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path == "/v2" or path.startswith("/v2/"):
+                handler = self.data_plane.handle
+            elif path == TOKEN_PATH:
+                handler = self.data_plane.handle_token
+            else:
+                handler = None
+            if handler is not None:
+                response = await handler(Request(scope, receive))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _raw_path(request: Request) -> str:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
 from cloudraya_registry.db.models import LoginFailure, as_utc, utcnow
 from cloudraya_registry.db.session import Database
@@ -41,13 +41,19 @@ class FailureCounts:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def recent(self, keys: Iterable[str], window: float) -> dict[str, tuple[int, dt.datetime]]:
-        """For each key with failures in the last ``window`` seconds: how many, and the oldest."""
+    def recent(
+        self, keys: Iterable[str], window: float, connection: Connection | None = None
+    ) -> dict[str, tuple[int, dt.datetime]]:
+        """For each key with failures in the last ``window`` seconds: how many, and the oldest.
+
+        On the caller's ``connection`` when given (a login reads its other rows there too)."""
         since = utcnow() - dt.timedelta(seconds=window)
-        with self.db.connect() as connection:
-            rows = connection.execute(
-                _RECENT, {"keys": [_bounded(k) for k in keys], "since": since}
-            ).all()
+        parameters = {"keys": [_bounded(k) for k in keys], "since": since}
+        if connection is not None:
+            rows = connection.execute(_RECENT, parameters).all()
+        else:
+            with self.db.connect() as own:
+                rows = own.execute(_RECENT, parameters).all()
         return {key: (count, as_utc(oldest)) for key, count, oldest in rows}
 
     def add(self, keys: Iterable[str], window: float) -> None:
@@ -114,12 +120,14 @@ class LoginThrottle:
         self.limits = limits
         self.counts = counts
 
-    def check(self, source_ip: str | None, username: str | None) -> bool:
+    def check(
+        self, source_ip: str | None, username: str | None, connection: Connection | None = None
+    ) -> bool:
         """Before any Basic login: refuse while this address, or this address and name, is
         over its limit. True when the address and name have failures (see ``succeeded``)."""
         source = source_ip or "-"
         by_source, by_user = _source_key(source), _user_key(source, username)
-        recent = self.counts.recent([by_source, by_user], self.limits.window)
+        recent = self.counts.recent([by_source, by_user], self.limits.window, connection)
         self._refuse_if_over(
             recent.get(by_source), self.limits.per_source, f"too many failed logins from {source}"
         )

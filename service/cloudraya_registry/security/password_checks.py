@@ -50,8 +50,8 @@ class PasswordChecks:
     # -- the cache -------------------------------------------------------------------------
     def cache_key(self, identity: tuple, password: str) -> tuple:
         """``identity`` names the credential (registry id, epoch, version, stored hash)."""
-        keyed = hmac.new(self._key, password.encode("utf-8", "surrogatepass"), hashlib.sha256)
-        return (*identity, keyed.digest())
+        keyed = hmac.digest(self._key, password.encode("utf-8", "surrogatepass"), "sha256")
+        return (*identity, keyed)
 
     def recently_verified(self, key: tuple) -> bool:
         now = time.monotonic()

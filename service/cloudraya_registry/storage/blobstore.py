@@ -180,14 +180,19 @@ class BlobStore:
         except PathNotFound:
             return None
 
+    def cached_bytes(self, digest: str, max_size: int) -> bytes | None:
+        """What ``read_bytes`` would answer, when it is in memory (never touches the storage)."""
+        cached = self._small.get(digest)
+        return cached if cached is not None and len(cached) <= max_size else None
+
     def read_bytes(self, digest: str, max_size: int) -> bytes | None:
         """The whole blob when it is at most ``max_size`` bytes (manifests); None when absent.
 
         Content is immutable under its digest, so small results are kept in memory: a manifest
         pulled again is not fetched from the storage again (an object store round trip).
         """
-        cached = self._small.get(digest)
-        if cached is not None and len(cached) <= max_size:
+        cached = self.cached_bytes(digest, max_size)
+        if cached is not None:
             return cached
         try:
             data = self.driver.get_content(self.blob_path(digest), max_size)

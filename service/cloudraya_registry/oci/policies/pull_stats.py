@@ -14,6 +14,6 @@ if TYPE_CHECKING:
     from cloudraya_registry.state import ServiceState
 
 
-@step_for(ManifestServed)
+@step_for(ManifestServed, blocking=False)
 def count(state: ServiceState, outcome: ManifestServed) -> None:
     state.pull_counts.add(outcome.manifest_id)
