@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
+import jwt
 
 from tests.service.oci_helpers import (
     PASSWORD,
@@ -144,6 +147,27 @@ def test_password_reset_kills_existing_bearer_tokens(service: RegistryService) -
     assert (
         httpx.get(f"{service.url}/v2/", auth=("dev-registry", "New-Pass-word-2")).status_code == 200
     )
+
+
+def test_a_token_accepted_before_is_refused_once_it_expires(service) -> None:
+    """Tokens already checked are remembered for speed; expiry still counts on every request."""
+    service.create_registry("dev-registry", password=PASSWORD)
+    issued = _token(service, "dev-registry", PASSWORD, "repository:dev-registry/app:pull").json()
+    claims = jwt.decode(issued["token"], options={"verify_signature": False})
+    claims["exp"] = int(time.time()) + 2
+    short_lived = jwt.encode(claims, service.state.token_signing_key, algorithm="HS256")
+    headers = {"Authorization": f"Bearer {short_lived}"}
+    assert httpx.get(f"{service.url}/v2/", headers=headers, timeout=30).status_code == 200
+    time.sleep(max(claims["exp"] - time.time(), 0) + 0.2)
+    expired = httpx.get(f"{service.url}/v2/", headers=headers, timeout=30)
+    assert expired.status_code == 401
+    assert "token expired" in oci_error_message(expired)
+    tampered = short_lived[:-2] + ("AA" if not short_lived.endswith("AA") else "BB")
+    refused = httpx.get(
+        f"{service.url}/v2/", headers={"Authorization": f"Bearer {tampered}"}, timeout=30
+    )
+    assert refused.status_code == 401
+    assert "token invalid" in oci_error_message(refused)
 
 
 def test_failed_credential_uses_are_audited_without_the_secret(service: RegistryService) -> None:

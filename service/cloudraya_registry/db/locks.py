@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import functools
 import os
 import threading
 import zlib
@@ -24,10 +23,10 @@ from enum import IntEnum
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from cloudraya_registry.db.lock_files import lock_directory, open_lock_file
 from cloudraya_registry.db.session import Database
 
 UPLOAD_LOCK_POLL_SECONDS = 0.05
@@ -80,35 +79,18 @@ def _local_lock(db: Database, key: LockKey, name: str) -> threading.Lock:
         return _local_locks.setdefault((id(db), int(key), name), threading.Lock())
 
 
-@functools.cache
-def _lock_directory(database_url: str) -> Path | None:
-    """``<database file>.locks`` for a SQLite file; None when in memory."""
-    database = make_url(database_url).database
-    if not database or database == ":memory:" or database.startswith("file::memory:"):
-        return None
-    return Path(f"{database}.locks")
-
-
 def _lock_file(db: Database, key: LockKey, name: str) -> Path | None:
     """``<database file>.locks/<key>-<bucket>`` for a SQLite file; None when in memory."""
-    directory = _lock_directory(db.url)
+    directory = lock_directory(db.url)
     if directory is None:
         return None
     return directory / f"{int(key):x}-{object_id(name) % LOCK_FILE_BUCKETS}"
 
 
-def _open_lock_file(path: Path) -> int:
-    try:
-        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except FileNotFoundError:  # the database's first lock: its lock directory is made now
-        path.parent.mkdir(mode=0o700, exist_ok=True)
-        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-
-
 @contextmanager
 def _flock(path: Path, *, wait: bool) -> Iterator[bool]:
     """An exclusive ``flock`` on ``path`` for the block; yields whether it was taken."""
-    fd = _open_lock_file(path)
+    fd = open_lock_file(path)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))

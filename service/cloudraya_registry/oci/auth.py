@@ -21,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import hashlib
 import secrets
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import jwt
@@ -46,6 +48,7 @@ THROTTLED_ANSWER_DELAY_SECONDS = 1.0
 ALL_ACTIONS = frozenset({"pull", "push", "delete"})
 TOKEN_ISSUER = "cloudraya-registry"
 CATALOG_SCOPE = "registry:catalog:*"
+DECODED_TOKENS_KEPT = 10_000
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ class Authenticator:
             Limits(config.failed_logins_per_source, config.failed_logins_per_registry),
             FailureCounts(state.db),
         )
+        self._decoded_tokens = DecodedTokens()
 
     # -- challenges ----------------------------------------------------------------------
     def challenge(
@@ -261,19 +265,12 @@ class Authenticator:
         return jwt.encode(claims, self.state.token_signing_key, algorithm="HS256"), access
 
     async def _check_token(self, token: str) -> Caller:
-        try:
-            claims = jwt.decode(
-                token,
-                self.state.token_signing_key,
-                algorithms=["HS256"],
-                audience=self.state.public_host,
-                issuer=TOKEN_ISSUER,
-                options={"require": ["exp", "sub", "aud", "iss"]},
-            )
-        except jwt.ExpiredSignatureError:
-            raise FailedCredential(None, "bearer", "token expired") from None
-        except jwt.PyJWTError:
-            raise FailedCredential(None, "bearer", "token invalid") from None
+        claims = self._decoded_tokens.get(token)
+        if claims is None:
+            claims = self._decode(token)
+            self._decoded_tokens.put(token, claims)
+        elif claims["exp"] <= time.time():
+            raise FailedCredential(None, "bearer", "token expired")
         registry = await quick_read(self.state.db, self.registry_named, str(claims["sub"]))
         if registry is None or claims.get("ep") != registry.epoch:
             raise FailedCredential(None, "bearer", "registry of the token no longer exists")
@@ -292,6 +289,22 @@ class Authenticator:
             elif entry.get("type") == "registry" and entry.get("name") == "catalog":
                 catalog = True
         return Caller(registry, "bearer", access, catalog, scope)
+
+    def _decode(self, token: str) -> dict:
+        """The claims of a token this service signed for itself, not expired."""
+        try:
+            return jwt.decode(
+                token,
+                self.state.token_signing_key,
+                algorithms=["HS256"],
+                audience=self.state.public_host,
+                issuer=TOKEN_ISSUER,
+                options={"require": ["exp", "sub", "aud", "iss"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise FailedCredential(None, "bearer", "token expired") from None
+        except jwt.PyJWTError:
+            raise FailedCredential(None, "bearer", "token invalid") from None
 
     async def _token_scope(self, claims: dict, registry: RegistryInfo) -> Scope | None:
         """The scoped credential a token was issued to, as it is now (None: the password)."""
@@ -338,6 +351,36 @@ class Authenticator:
                     reason=failure.reason,
                 ),
             )
+
+
+class DecodedTokens:
+    """Claims of tokens whose signature, issuer and audience checked out, by the token's hash.
+
+    A client sends the same token with every request of a push; checking the signature again
+    each time was a tenth of the service's CPU in a crane push. Only the claims are kept (what
+    they say is fixed by the signature); expiry is checked on every use and what the claims
+    point at (registry epoch, credential versions) is read from the database every time.
+    """
+
+    def __init__(self, limit: int = DECODED_TOKENS_KEPT) -> None:
+        self._limit = limit
+        self._claims: OrderedDict[bytes, dict] = OrderedDict()
+
+    @staticmethod
+    def _key(token: str) -> bytes:
+        return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+
+    def get(self, token: str) -> dict | None:
+        key = self._key(token)
+        claims = self._claims.get(key)
+        if claims is not None:
+            self._claims.move_to_end(key)
+        return claims
+
+    def put(self, token: str, claims: dict) -> None:
+        self._claims[self._key(token)] = claims
+        while len(self._claims) > self._limit:
+            self._claims.popitem(last=False)
 
 
 def grant_scope(
