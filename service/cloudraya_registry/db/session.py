@@ -116,8 +116,17 @@ class Database:
 
 def insert_for(session: Session, table):
     """``INSERT`` of the session's dialect, which offers ``on_conflict_do_*``."""
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return module.insert(table)
+    return dialect_insert(dialect_of(session))(table)
+
+
+def dialect_of(session: Session) -> str:
+    """``sqlite`` or ``postgresql``: the key of statements prebuilt per dialect."""
+    return session.get_bind().dialect.name
+
+
+def dialect_insert(dialect: str):
+    """The ``insert`` construct of a dialect (for statements prebuilt once per dialect)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -12,7 +12,7 @@ import logging
 import secrets
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from cloudraya_registry.db.locks import LockKey, lock_for_transaction
 from cloudraya_registry.db.models import Blob, Repository, RepositoryBlob, Upload, as_utc, utcnow
@@ -79,6 +79,27 @@ def remove_blob(
 
 
 # -- pushes ----------------------------------------------------------------------------------
+# Statements of the push path are built once (building one costs more than running it).
+_NEW_UPLOAD = insert(Upload).values(
+    id=bindparam("upload"),
+    repository_id=bindparam("repository"),
+    offset=0,
+    started_at=bindparam("now"),
+    updated_at=bindparam("now"),
+)
+_RECORD_OFFSET = (
+    update(Upload)
+    .where(Upload.id == bindparam("upload"))
+    .values(offset=bindparam("offset"), updated_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+_FORGET_UPLOAD = (
+    delete(Upload)
+    .where(Upload.id == bindparam("upload"))
+    .execution_options(synchronize_session=False)
+)
+
+
 def upload_allowance(
     state: ServiceState,
     registry: RegistryInfo,
@@ -122,7 +143,7 @@ def open_upload(state: ServiceState, registry: RegistryInfo, repository: str, ch
         repo = repositories.ensure(session, registry.id, repository)
         check(session, UploadOpened(registry, _full(registry, repository), repo.id))
         state.blob_store.create_upload(upload_id)
-        session.add(Upload(id=upload_id, repository_id=repo.id, offset=0))
+        session.execute(_NEW_UPLOAD, {"upload": upload_id, "repository": repo.id, "now": utcnow()})
     return upload_id
 
 
@@ -153,14 +174,12 @@ def upload_offset(
 
 def record_offset(state: ServiceState, upload_id: str, offset: int) -> None:
     with state.db.write() as session:
-        session.execute(
-            update(Upload).where(Upload.id == upload_id).values(offset=offset, updated_at=utcnow())
-        )
+        session.execute(_RECORD_OFFSET, {"upload": upload_id, "offset": offset, "now": utcnow()})
 
 
 def discard_upload(state: ServiceState, upload_id: str) -> None:
     with state.db.write() as session:
-        session.execute(delete(Upload).where(Upload.id == upload_id))
+        session.execute(_FORGET_UPLOAD, {"upload": upload_id})
     state.blob_store.delete_upload(upload_id)
 
 
@@ -194,7 +213,7 @@ def commit_upload(
         blobs.link(session, repo.id, digest)
         repositories.touch(session, repo.id)
         if has_session:
-            session.execute(delete(Upload).where(Upload.id == upload_id))
+            session.execute(_FORGET_UPLOAD, {"upload": upload_id})
         # Under the shared content lock: a collector deciding about this digest waits for us.
         state.blob_store.promote_upload(upload_id, digest)
 

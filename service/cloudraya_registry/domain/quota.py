@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from cloudraya_registry.config import ServiceConfig
@@ -41,21 +41,35 @@ class Usage:
         return self.stored + self.uploading
 
 
+# Statements of the push path are built once (building one costs more than running it).
+_DISTINCT_DIGESTS = (
+    select(RepositoryBlob.digest)
+    .join(Repository, Repository.id == RepositoryBlob.repository_id)
+    .where(Repository.registry_id == bindparam("registry"))
+    .distinct()
+    .subquery()
+)
+_STORED_BYTES = select(func.coalesce(func.sum(Blob.size), 0)).join(
+    _DISTINCT_DIGESTS, _DISTINCT_DIGESTS.c.digest == Blob.digest
+)
+# Live upload sessions of a registry, but one ("" leaves none out: no upload id is empty).
+_LIVE_UPLOADS = (
+    select(Upload)
+    .join(Repository, Repository.id == Upload.repository_id)
+    .where(
+        Repository.registry_id == bindparam("registry"),
+        Upload.updated_at > bindparam("since"),
+        Upload.id != bindparam("but_upload"),
+    )
+)
+_UPLOADING_BYTES = _LIVE_UPLOADS.with_only_columns(func.coalesce(func.sum(Upload.offset), 0))
+_OPEN_UPLOADS = _LIVE_UPLOADS.with_only_columns(func.count())
+_LOCK_REGISTRY = select(Registry.id).where(Registry.id == bindparam("registry")).with_for_update()
+
+
 def stored_bytes(session: Session, registry_id: int) -> int:
     """Bytes of the distinct blobs referenced inside the registry (what it shows as used)."""
-    distinct_digests = (
-        select(RepositoryBlob.digest)
-        .join(Repository, Repository.id == RepositoryBlob.repository_id)
-        .where(Repository.registry_id == registry_id)
-        .distinct()
-        .subquery()
-    )
-    total = session.scalar(
-        select(func.coalesce(func.sum(Blob.size), 0)).join(
-            distinct_digests, distinct_digests.c.digest == Blob.digest
-        )
-    )
-    return int(total or 0)
+    return int(session.scalar(_STORED_BYTES, {"registry": registry_id}) or 0)
 
 
 def live_uploads_since(config: ServiceConfig) -> dt.datetime:
@@ -63,31 +77,24 @@ def live_uploads_since(config: ServiceConfig) -> dt.datetime:
     return utcnow() - dt.timedelta(seconds=config.upload_expiry_seconds)
 
 
-def _uploads(session: Session, config: ServiceConfig, registry_id: int):
-    return (
-        select(Upload)
-        .join(Repository, Repository.id == Upload.repository_id)
-        .where(
-            Repository.registry_id == registry_id, Upload.updated_at > live_uploads_since(config)
-        )
-    )
+def _live_uploads(config: ServiceConfig, registry_id: int, but_upload: str | None = None):
+    return {
+        "registry": registry_id,
+        "since": live_uploads_since(config),
+        "but_upload": but_upload or "",
+    }
 
 
 def usage(
     session: Session, config: ServiceConfig, registry_id: int, *, but_upload: str | None = None
 ) -> Usage:
     """What the registry is charged for; ``but_upload`` leaves one session's bytes out."""
-    query = _uploads(session, config, registry_id).with_only_columns(
-        func.coalesce(func.sum(Upload.offset), 0)
-    )
-    if but_upload is not None:
-        query = query.where(Upload.id != but_upload)
-    return Usage(stored_bytes(session, registry_id), int(session.scalar(query) or 0))
+    uploading = session.scalar(_UPLOADING_BYTES, _live_uploads(config, registry_id, but_upload))
+    return Usage(stored_bytes(session, registry_id), int(uploading or 0))
 
 
 def open_uploads(session: Session, config: ServiceConfig, registry_id: int) -> int:
-    query = _uploads(session, config, registry_id).with_only_columns(func.count())
-    return int(session.scalar(query) or 0)
+    return int(session.scalar(_OPEN_UPLOADS, _live_uploads(config, registry_id)) or 0)
 
 
 def capacity_bytes(config: ServiceConfig, registry: RegistryInfo) -> int:
@@ -138,7 +145,7 @@ def room_left(
 
 
 def _lock_registry(session: Session, registry: RegistryInfo) -> None:
-    session.execute(select(Registry.id).where(Registry.id == registry.id).with_for_update())
+    session.execute(_LOCK_REGISTRY, {"registry": registry.id})
 
 
 def check_new_content(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from cloudraya_registry.db.models import (
@@ -18,7 +19,7 @@ from cloudraya_registry.db.models import (
     as_utc,
     utcnow,
 )
-from cloudraya_registry.db.session import insert_for
+from cloudraya_registry.db.session import dialect_insert, dialect_of
 from cloudraya_registry.domain import audit, purge, registries
 from cloudraya_registry.domain.actors import Actor
 from cloudraya_registry.domain.audit import AuditAction
@@ -37,10 +38,34 @@ class RepositorySummary:
     updated_at: dt.datetime
 
 
-def find(session: Session, registry_id: int, path: str) -> Repository | None:
-    return session.scalar(
-        select(Repository).where(Repository.registry_id == registry_id, Repository.name == path)
+# Statements of the push path are built once (building one costs more than running it).
+_FIND = select(Repository).where(
+    Repository.registry_id == bindparam("registry"), Repository.name == bindparam("path")
+)
+_TOUCH = (
+    update(Repository)
+    .where(Repository.id == bindparam("repository"))
+    .values(updated_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+
+
+@functools.cache
+def _ensure_statement(dialect: str):
+    return (
+        dialect_insert(dialect)(Repository)
+        .values(
+            registry_id=bindparam("registry"),
+            name=bindparam("path"),
+            created_at=bindparam("now"),
+            updated_at=bindparam("now"),
+        )
+        .on_conflict_do_nothing(index_elements=["registry_id", "name"])
     )
+
+
+def find(session: Session, registry_id: int, path: str) -> Repository | None:
+    return session.scalar(_FIND, {"registry": registry_id, "path": path})
 
 
 def load(session: Session, registry_id: int, registry_name: str, path: str) -> Repository:
@@ -59,11 +84,9 @@ def unknown(registry_name: str, path: str) -> RepositoryNotFound:
 
 def ensure(session: Session, registry_id: int, path: str) -> Repository:
     """The repository row, created on first push (safe against a concurrent creator)."""
-    now = utcnow()
     session.execute(
-        insert_for(session, Repository)
-        .values(registry_id=registry_id, name=path, created_at=now, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["registry_id", "name"])
+        _ensure_statement(dialect_of(session)),
+        {"registry": registry_id, "path": path, "now": utcnow()},
     )
     repository = find(session, registry_id, path)
     assert repository is not None
@@ -71,9 +94,7 @@ def ensure(session: Session, registry_id: int, path: str) -> Repository:
 
 
 def touch(session: Session, repository_id: int) -> None:
-    session.execute(
-        update(Repository).where(Repository.id == repository_id).values(updated_at=utcnow())
-    )
+    session.execute(_TOUCH, {"repository": repository_id, "now": utcnow()})
 
 
 def top_level_manifests(session: Session, repository_ids: list[int]) -> list[Manifest]:
