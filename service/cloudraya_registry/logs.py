@@ -35,6 +35,12 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(level: int = logging.INFO) -> None:
     """Route the root logger (and uvicorn's, which we do not let configure itself) to JSON."""
+    # The lines carry none of the caller's file and line, thread or process: not working them
+    # out for every record (one per request) is the logging HOWTO's "optimization" advice.
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()

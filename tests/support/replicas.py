@@ -35,6 +35,9 @@ defaults
     timeout check 5s
     retries 2
     option redispatch
+    # A replica killed mid-request may have accepted the connection: a request it closed
+    # without an answer goes to another replica too (HAProxy retries only what it buffered).
+    retry-on conn-failure empty-response response-timeout
 frontend registry
     bind 127.0.0.1:{port}
     default_backend replicas

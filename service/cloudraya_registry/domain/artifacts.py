@@ -309,22 +309,22 @@ def _store_once(
     with state.db.write() as session:
         # Shared with other pushes; a collector deleting content waits for us, and we for it.
         lock_for_transaction(session, LockKey.CONTENT, shared=True)
-        repo = repositories.ensure(session, registry.id, repository)
-        total = check_references(session, full_name, repo.id, parsed)
-        manifest = find_by_digest(session, repo.id, digest)
-        current = _current_tags(session, repo.id, incoming.tags)
+        repo_id = repositories.ensure_id(session, registry.id, repository)
+        total = check_references(session, full_name, repo_id, parsed)
+        manifest = find_by_digest(session, repo_id, digest)
+        current = _current_tags(session, repo_id, incoming.tags)
         moves = tuple(
             TagMove(tag, current.get(tag), digest) for tag in dict.fromkeys(incoming.tags)
         )
         check(
             session,
-            ManifestPushed(registry, full_name, repo.id, digest, size, manifest is None, moves),
+            ManifestPushed(registry, full_name, repo_id, digest, size, manifest is None, moves),
         )
         now = utcnow()
         created = manifest is None
         if manifest is None:
             manifest = Manifest(
-                repository_id=repo.id,
+                repository_id=repo_id,
                 digest=digest,
                 media_type=parsed.media_type,
                 artifact_type=parsed.artifact_type,
@@ -346,12 +346,12 @@ def _store_once(
                 session.execute(insert(ManifestReference), references)
         else:
             manifest.pushed_at = now
-        blobs.link(session, repo.id, digest)
+        blobs.link(session, repo_id, digest)
         # Under the content lock: a collector that removed this content before we took it
         # (an old, unreferenced copy) is done, so the bytes are put back before commit.
         _put_bytes(state, incoming)
-        _apply_tag_moves(session, repo.id, manifest.id, moves, now)
-        repositories.touch(session, repo.id)
+        _apply_tag_moves(session, repo_id, manifest.id, moves, now)
+        repositories.touch(session, repo_id)
         return ManifestStored(manifest.id, created)
 
 

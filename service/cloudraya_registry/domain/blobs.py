@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from cloudraya_registry.db.models import Blob, Repository, RepositoryBlob, utcnow
@@ -90,7 +90,7 @@ def linked_size(session: Session, repository_id: int, digest: str) -> int | None
     return session.scalar(_LINKED_SIZE, {"repository": repository_id, "digest": digest})
 
 
-def registry_holds(session: Session, registry_id: int, digest: str) -> bool:
+def registry_holds(session: Session | Connection, registry_id: int, digest: str) -> bool:
     """Whether any repository of the registry links ``digest`` (shared blobs count once)."""
     found = session.scalar(_REGISTRY_HOLDS, {"registry": registry_id, "digest": digest})
     return found is not None

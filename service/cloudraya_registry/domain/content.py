@@ -93,6 +93,16 @@ _RECORD_OFFSET = (
     .values(offset=bindparam("offset"), updated_at=bindparam("now"))
     .execution_options(synchronize_session=False)
 )
+# When an upload session of this repository was last touched (no row: not one of its sessions).
+_UPLOAD_TOUCHED = (
+    select(Upload.updated_at)
+    .join(Repository, Repository.id == Upload.repository_id)
+    .where(
+        Upload.id == bindparam("upload"),
+        Repository.registry_id == bindparam("registry"),
+        Repository.name == bindparam("repository"),
+    )
+)
 _FORGET_UPLOAD = (
     delete(Upload)
     .where(Upload.id == bindparam("upload"))
@@ -114,23 +124,23 @@ def upload_allowance(
     up front is refused at once when it cannot fit; a body of unknown length is limited to the
     room left. The upload's own recorded bytes are not counted twice.
     """
-    with state.db.read() as session:
-        if digest is not None and blobs.registry_holds(session, registry.id, digest):
+    with state.db.connect() as connection:
+        if digest is not None and blobs.registry_holds(connection, registry.id, digest):
             return None
         if announced is not None:
             quota.check_announced(
-                session, state.config, registry, already + announced, but_upload=upload_id
+                connection, state.config, registry, already + announced, but_upload=upload_id
             )
             return None
-        return quota.room_left(session, state.config, registry, already, but_upload=upload_id)
+        return quota.room_left(connection, state.config, registry, already, but_upload=upload_id)
 
 
 def refuse_streamed(
     state: ServiceState, registry: RegistryInfo, upload_id: str, received: int
 ) -> None:
     """The quota refusal for a body that streamed past the room left (always raises)."""
-    with state.db.read() as session:
-        quota.check_announced(session, state.config, registry, received, but_upload=upload_id)
+    with state.db.connect() as connection:
+        quota.check_announced(connection, state.config, registry, received, but_upload=upload_id)
     raise QuotaExceeded(
         f"storage quota exceeded: registry {registry.name} has no room for {received} bytes"
     )
@@ -140,10 +150,10 @@ def open_upload(state: ServiceState, registry: RegistryInfo, repository: str, ch
     """A new resumable upload session of the repository (created on first push)."""
     upload_id = secrets.token_urlsafe(24)
     with state.db.write() as session:
-        repo = repositories.ensure(session, registry.id, repository)
-        check(session, UploadOpened(registry, _full(registry, repository), repo.id))
+        repo_id = repositories.ensure_id(session, registry.id, repository)
+        check(session, UploadOpened(registry, _full(registry, repository), repo_id))
         state.blob_store.create_upload(upload_id)
-        session.execute(_NEW_UPLOAD, {"upload": upload_id, "repository": repo.id, "now": utcnow()})
+        session.execute(_NEW_UPLOAD, {"upload": upload_id, "repository": repo_id, "now": utcnow()})
     return upload_id
 
 
@@ -159,13 +169,13 @@ def upload_offset(
     state: ServiceState, registry: RegistryInfo, repository: str, upload_id: str
 ) -> int:
     """Bytes received so far by an upload session of this repository."""
-    with state.db.read() as session:
-        repo = repositories.find(session, registry.id, repository)
-        row = session.get(Upload, upload_id) if repo is not None else None
-        if row is None or repo is None or row.repository_id != repo.id:
-            raise upload_unknown(upload_id)
-        if as_utc(row.updated_at) <= quota.live_uploads_since(state.config):
-            raise upload_unknown(upload_id)  # expired: collected soon
+    params = {"upload": upload_id, "registry": registry.id, "repository": repository}
+    with state.db.connect() as connection:
+        touched = connection.scalar(_UPLOAD_TOUCHED, params)
+    if touched is None:
+        raise upload_unknown(upload_id)
+    if as_utc(touched) <= quota.live_uploads_since(state.config):
+        raise upload_unknown(upload_id)  # expired: collected soon
     size = state.blob_store.upload_size(upload_id)
     if size is None:
         raise upload_unknown(upload_id)
@@ -197,21 +207,21 @@ def commit_upload(
     """Checks, link and rename into place in one transaction (the digest is verified)."""
     with state.db.write() as session:
         lock_for_transaction(session, LockKey.CONTENT, shared=True)
-        repo = repositories.ensure(session, registry.id, repository)
+        repo_id = repositories.ensure_id(session, registry.id, repository)
         check(
             session,
             BlobAdded(
                 registry,
                 _full(registry, repository),
-                repo.id,
+                repo_id,
                 digest,
                 size,
                 upload_id if has_session else None,
             ),
         )
         blobs.ensure(session, digest, size)
-        blobs.link(session, repo.id, digest)
-        repositories.touch(session, repo.id)
+        blobs.link(session, repo_id, digest)
+        repositories.touch(session, repo_id)
         if has_session:
             session.execute(_FORGET_UPLOAD, {"upload": upload_id})
         # Under the shared content lock: a collector deciding about this digest waits for us.
@@ -241,9 +251,9 @@ def mount(
             found = blobs.registry_holds(session, registry.id, digest)
         if not found or state.blob_store.stat(digest) is None:
             return False
-        target = repositories.ensure(session, registry.id, repository)
-        blobs.link(session, target.id, digest)
-        repositories.touch(session, target.id)
+        target_id = repositories.ensure_id(session, registry.id, repository)
+        blobs.link(session, target_id, digest)
+        repositories.touch(session, target_id)
     return True
 
 

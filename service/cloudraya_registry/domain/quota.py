@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from cloudraya_registry.config import ServiceConfig
@@ -67,7 +67,7 @@ _OPEN_UPLOADS = _LIVE_UPLOADS.with_only_columns(func.count())
 _LOCK_REGISTRY = select(Registry.id).where(Registry.id == bindparam("registry")).with_for_update()
 
 
-def stored_bytes(session: Session, registry_id: int) -> int:
+def stored_bytes(session: Session | Connection, registry_id: int) -> int:
     """Bytes of the distinct blobs referenced inside the registry (what it shows as used)."""
     return int(session.scalar(_STORED_BYTES, {"registry": registry_id}) or 0)
 
@@ -86,7 +86,11 @@ def _live_uploads(config: ServiceConfig, registry_id: int, but_upload: str | Non
 
 
 def usage(
-    session: Session, config: ServiceConfig, registry_id: int, *, but_upload: str | None = None
+    session: Session | Connection,
+    config: ServiceConfig,
+    registry_id: int,
+    *,
+    but_upload: str | None = None,
 ) -> Usage:
     """What the registry is charged for; ``but_upload`` leaves one session's bytes out."""
     uploading = session.scalar(_UPLOADING_BYTES, _live_uploads(config, registry_id, but_upload))
@@ -118,7 +122,7 @@ def refusal(
 
 
 def check_announced(
-    session: Session,
+    session: Session | Connection,
     config: ServiceConfig,
     registry: RegistryInfo,
     incoming: int,
@@ -132,7 +136,7 @@ def check_announced(
 
 
 def room_left(
-    session: Session,
+    session: Session | Connection,
     config: ServiceConfig,
     registry: RegistryInfo,
     already: int,

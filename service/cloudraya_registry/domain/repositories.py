@@ -42,6 +42,9 @@ class RepositorySummary:
 _FIND = select(Repository).where(
     Repository.registry_id == bindparam("registry"), Repository.name == bindparam("path")
 )
+_ID = select(Repository.id).where(
+    Repository.registry_id == bindparam("registry"), Repository.name == bindparam("path")
+)
 _TOUCH = (
     update(Repository)
     .where(Repository.id == bindparam("repository"))
@@ -82,15 +85,11 @@ def unknown(registry_name: str, path: str) -> RepositoryNotFound:
     )
 
 
-def ensure(session: Session, registry_id: int, path: str) -> Repository:
-    """The repository row, created on first push (safe against a concurrent creator)."""
-    session.execute(
-        _ensure_statement(dialect_of(session)),
-        {"registry": registry_id, "path": path, "now": utcnow()},
-    )
-    repository = find(session, registry_id, path)
-    assert repository is not None
-    return repository
+def ensure_id(session: Session, registry_id: int, path: str) -> int:
+    """The repository's id, its row created on first push (safe against a concurrent creator)."""
+    params = {"registry": registry_id, "path": path}
+    session.execute(_ensure_statement(dialect_of(session)), {**params, "now": utcnow()})
+    return session.execute(_ID, params).scalar_one()
 
 
 def touch(session: Session, repository_id: int) -> None:
