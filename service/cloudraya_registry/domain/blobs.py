@@ -16,21 +16,13 @@ from cloudraya_registry.db.models import Blob, Repository, RepositoryBlob, utcno
 from cloudraya_registry.db.session import dialect_insert, dialect_of
 
 # Statements of the push path are built once (building one costs more than running it).
-_UNLINK = (
-    delete(RepositoryBlob)
-    .where(
-        RepositoryBlob.repository_id == bindparam("repository"),
-        RepositoryBlob.digest == bindparam("digest"),
-    )
-    .execution_options(synchronize_session=False)
+_THE_LINK = (
+    RepositoryBlob.repository_id == bindparam("repository"),
+    RepositoryBlob.digest == bindparam("digest"),
 )
+_UNLINK = delete(RepositoryBlob).where(*_THE_LINK).execution_options(synchronize_session=False)
 _LINKED_SIZE = (
-    select(Blob.size)
-    .join(RepositoryBlob, RepositoryBlob.digest == Blob.digest)
-    .where(
-        RepositoryBlob.repository_id == bindparam("repository"),
-        RepositoryBlob.digest == bindparam("digest"),
-    )
+    select(Blob.size).join(RepositoryBlob, RepositoryBlob.digest == Blob.digest).where(*_THE_LINK)
 )
 _REGISTRY_HOLDS = (
     select(RepositoryBlob.digest)

@@ -77,7 +77,7 @@ def live_uploads_since(config: ServiceConfig) -> dt.datetime:
     return utcnow() - dt.timedelta(seconds=config.upload_expiry_seconds)
 
 
-def _live_uploads(config: ServiceConfig, registry_id: int, but_upload: str | None = None):
+def _live_upload_params(config: ServiceConfig, registry_id: int, but_upload: str | None = None):
     return {
         "registry": registry_id,
         "since": live_uploads_since(config),
@@ -93,12 +93,14 @@ def usage(
     but_upload: str | None = None,
 ) -> Usage:
     """What the registry is charged for; ``but_upload`` leaves one session's bytes out."""
-    uploading = session.scalar(_UPLOADING_BYTES, _live_uploads(config, registry_id, but_upload))
+    uploading = session.scalar(
+        _UPLOADING_BYTES, _live_upload_params(config, registry_id, but_upload)
+    )
     return Usage(stored_bytes(session, registry_id), int(uploading or 0))
 
 
 def open_uploads(session: Session, config: ServiceConfig, registry_id: int) -> int:
-    return int(session.scalar(_OPEN_UPLOADS, _live_uploads(config, registry_id)) or 0)
+    return int(session.scalar(_OPEN_UPLOADS, _live_upload_params(config, registry_id)) or 0)
 
 
 def capacity_bytes(config: ServiceConfig, registry: RegistryInfo) -> int:

@@ -42,9 +42,7 @@ class RepositorySummary:
 _FIND = select(Repository).where(
     Repository.registry_id == bindparam("registry"), Repository.name == bindparam("path")
 )
-_ID = select(Repository.id).where(
-    Repository.registry_id == bindparam("registry"), Repository.name == bindparam("path")
-)
+_ID = _FIND.with_only_columns(Repository.id)
 _TOUCH = (
     update(Repository)
     .where(Repository.id == bindparam("repository"))

@@ -214,9 +214,9 @@ class Authenticator:
     def _login_rows(
         self, username: str, source_ip: str | None
     ) -> tuple[bool, RegistryInfo | None, Scope | None]:
-        """What a login reads, on one connection in one trip off the event loop (every Basic
-        request logs in): the throttle's counts (refused here when over a limit; True when
-        this address and name have failures), the registry and the scoped credential named."""
+        """What a login reads, on one connection (every Basic request logs in): the throttle's
+        counts (refused here when over a limit; True when this address and name have
+        failures), the registry and the scoped credential named."""
         registry_name, credential_name = split_username(username)
         with self.state.db.connect() as connection:
             had_failures = self.throttle.check(source_ip, username, connection)
