@@ -4,9 +4,10 @@ A writer is an S3 multipart upload. Parts are sent as soon as ``PART_BYTES`` hav
 what is left over at ``close()`` (less than a part, since every part but the last must be at
 least 5 MiB) goes to a small *tail* object. The session - multipart upload id, parts sent,
 tail - is a JSON object beside the file (``<path>.session``), so another process resumes
-exactly where ``close()`` left off. Each part sent is recorded at once (a crash mid-body
-keeps the parts that arrived, as a file on disk keeps its bytes); ``abort()`` puts back the
-session the writer started from. ``commit()`` sends the tail as the last part and completes
+exactly where ``close()`` left off. Within one request the parts sent are recorded every
+``CHECKPOINT_PARTS`` parts (a crash mid-body keeps all but the last few parts that arrived,
+and the client resumes from the recorded size); ``abort()`` puts back the session the writer
+started from. ``commit()`` sends the tail as the last part and completes
 the upload.
 
 Configured like every AWS tool: ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
@@ -31,6 +32,8 @@ from cloudraya_registry.storage.driver import (
 )
 
 PART_BYTES = 8 * 1024 * 1024
+# A checkpoint is one more request to the object store: one per 64 MiB, not one per part.
+CHECKPOINT_PARTS = 8
 SESSION_SUFFIX = ".session"
 DEFAULT_REGION = "us-east-1"
 _DELETE_BATCH = 1000
@@ -138,7 +141,11 @@ class S3Writer:
             Body=body,
         )
         self._session.parts.append([number, sent["ETag"], len(body)])
-        # Checkpoint: the parts so far, without the tail (its bytes went into this part).
+        if (len(self._session.parts) - len(self._recorded.parts)) % CHECKPOINT_PARTS == 0:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        # The parts so far, without the tail (its bytes went into a part).
         checkpoint = _Session(
             self._session.upload_id,
             self._session.parts,
