@@ -224,6 +224,8 @@ def test_unfinished_uploads_count_and_are_capped_per_registry(
     assert fifth.status_code == 403
     assert oci_error_codes(fifth) == ["DENIED"]
     assert "4 unfinished uploads" in oci_error_message(fifth)
+    # The refused session left no data behind.
+    assert len(list((service.data_dir / "blobs" / "_uploads").iterdir())) == 4
 
     # Bytes received by sessions count: 3 x 300 kB are in, the fourth 300 kB does not fit.
     locations = [s.headers["Location"] for s in sessions]

@@ -149,11 +149,19 @@ def refuse_streamed(
 def open_upload(state: ServiceState, registry: RegistryInfo, repository: str, check: Check) -> str:
     """A new resumable upload session of the repository (created on first push)."""
     upload_id = secrets.token_urlsafe(24)
-    with state.db.write() as session:
-        repo_id = repositories.ensure_id(session, registry.id, repository)
-        check(session, UploadOpened(registry, _full(registry, repository), repo_id))
-        state.blob_store.create_upload(upload_id)
-        session.execute(_NEW_UPLOAD, {"upload": upload_id, "repository": repo_id, "now": utcnow()})
+    # Storage first, outside the transaction (on S3 it is two requests): a session row never
+    # names missing data; data without a row is dropped here, or by the collector once old.
+    state.blob_store.create_upload(upload_id)
+    try:
+        with state.db.write() as session:
+            repo_id = repositories.ensure_id(session, registry.id, repository)
+            check(session, UploadOpened(registry, _full(registry, repository), repo_id))
+            session.execute(
+                _NEW_UPLOAD, {"upload": upload_id, "repository": repo_id, "now": utcnow()}
+            )
+    except BaseException:
+        state.blob_store.delete_upload(upload_id)
+        raise
     return upload_id
 
 
