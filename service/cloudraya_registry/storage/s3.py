@@ -1,14 +1,17 @@
 """The S3-compatible driver (boto3): streaming, memory flat in file size, resumable anywhere.
 
-A writer is an S3 multipart upload. Parts are sent as soon as ``PART_BYTES`` have arrived;
-what is left over at ``close()`` (less than a part, since every part but the last must be at
-least 5 MiB) goes to a small *tail* object. The session - multipart upload id, parts sent,
-tail - is a JSON object beside the file (``<path>.session``), so another process resumes
-exactly where ``close()`` left off. Within one request the parts sent are recorded every
-``CHECKPOINT_PARTS`` parts (a crash mid-body keeps all but the last few parts that arrived,
-and the client resumes from the recorded size); ``abort()`` puts back the session the writer
-started from. ``commit()`` sends the tail as the last part and completes
-the upload.
+A writer is an S3 multipart upload, started when its first part is due: parts are sent as
+soon as ``PART_BYTES`` have arrived; what is left over at ``close()`` (less than a part, since
+every part but the last must be at least 5 MiB) is the *tail*, kept inside the session when
+it is at most ``INLINE_TAIL_BYTES``, else as an object of its own. The session - multipart
+upload id, parts sent, tail - is a JSON object beside the file (``<path>.session``), so
+another process resumes exactly where ``close()`` left off. Within one request the parts sent
+are recorded every ``CHECKPOINT_PARTS`` parts (a crash mid-body keeps all but the last few
+parts that arrived, and the client resumes from the recorded size); ``abort()`` puts back the
+session the writer started from. ``commit()`` sends the tail as the last part and completes
+the upload; a file smaller than a part (most layers, configs, manifests) never starts a
+multipart upload and is written with one ``PutObject``. Requests are what a small upload
+costs (each is milliseconds of CPU in boto3), so the writer makes none it can avoid.
 
 Configured like every AWS tool: ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
 ``AWS_ENDPOINT_URL`` (any S3-compatible server) and ``AWS_REGION`` (default ``us-east-1``).
@@ -16,6 +19,7 @@ Configured like every AWS tool: ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -32,9 +36,12 @@ from cloudraya_registry.storage.driver import (
 )
 
 PART_BYTES = 8 * 1024 * 1024
+# Below this a move is one CopyObject; above, a managed copy in parallel parts.
+_MANAGED_COPY_BYTES = 64 * 1024 * 1024
 # A checkpoint is one more request to the object store: one per 64 MiB, not one per part.
 CHECKPOINT_PARTS = 8
 SESSION_SUFFIX = ".session"
+INLINE_TAIL_BYTES = 1024 * 1024
 DEFAULT_REGION = "us-east-1"
 _DELETE_BATCH = 1000
 _MAX_CONNECTIONS = 32
@@ -49,10 +56,18 @@ def _not_found(error: Exception) -> bool:
 
 @dataclass
 class _Session:
-    upload_id: str
+    upload_id: str | None  # the multipart upload, once a part was due
     parts: list[list[Any]] = field(default_factory=list)  # [number, etag, size]
     tail: str | None = None  # key suffix of the tail object
     size: int = 0
+    inline_tail: str | None = None  # or the tail itself, base64
+
+    def tail_bytes(self, driver: S3Driver, key: str) -> bytes:
+        if self.inline_tail is not None:
+            return base64.b64decode(self.inline_tail)
+        if self.tail is not None:
+            return driver._get(key + self.tail)["Body"].read()
+        return b""
 
 
 class S3Reader(io.RawIOBase):
@@ -110,11 +125,9 @@ class S3Writer:
         self._buffer = bytearray()
         if append:
             self._session = driver._load_session(path)
-            if self._session.tail is not None:
-                self._buffer += driver._get(self._key + self._session.tail)["Body"].read()
+            self._buffer += self._session.tail_bytes(driver, self._key)
         else:
-            created = driver.client.create_multipart_upload(Bucket=driver.bucket, Key=self._key)
-            self._session = _Session(created["UploadId"])
+            self._session = _Session(None)
             driver._save_session(path, self._session)
         self._recorded = _Session(**asdict(self._session))
         self.size = self._session.size
@@ -132,6 +145,8 @@ class S3Writer:
             del self._buffer[:PART_BYTES]
 
     def _send_part(self, body: bytes) -> None:
+        if self._session.upload_id is None:
+            self._start_multipart()
         number = len(self._session.parts) + 1
         sent = self._driver.client.upload_part(
             Bucket=self._driver.bucket,
@@ -144,21 +159,31 @@ class S3Writer:
         if (len(self._session.parts) - len(self._recorded.parts)) % CHECKPOINT_PARTS == 0:
             self._checkpoint()
 
+    def _start_multipart(self) -> None:
+        created = self._driver.client.create_multipart_upload(
+            Bucket=self._driver.bucket, Key=self._key
+        )
+        self._session.upload_id = created["UploadId"]
+        # Recorded at once (with what this writer started from), so that whatever happens
+        # next the multipart upload is known and can be aborted.
+        self._recorded.upload_id = self._session.upload_id
+        self._driver._save_session(self._path, self._recorded)
+
     def _checkpoint(self) -> None:
         # The parts so far, without the tail (its bytes went into a part).
-        checkpoint = _Session(
-            self._session.upload_id,
-            self._session.parts,
-            None,
-            sum(p[2] for p in self._session.parts),
-        )
+        parts = self._session.parts
+        checkpoint = _Session(self._session.upload_id, parts, size=sum(p[2] for p in parts))
         self._driver._save_session(self._path, checkpoint)
         self._checkpointed = True
 
     def close(self) -> None:
+        if self.size == self._recorded.size:
+            return  # nothing appended: the stored session is this one
         old_tail = self._recorded.tail
-        self._session.tail = None
-        if self._buffer:
+        self._session.tail = self._session.inline_tail = None
+        if len(self._buffer) <= INLINE_TAIL_BYTES:
+            self._session.inline_tail = base64.b64encode(self._buffer).decode() or None
+        else:
             self._new_tail = f".tail-{self.size}"
             self._driver.client.put_object(
                 Bucket=self._driver.bucket, Key=self._key + self._new_tail, Body=bytes(self._buffer)
@@ -186,11 +211,9 @@ class S3Writer:
     def commit(self) -> None:
         driver, client = self._driver, self._driver.client
         if not self._session.parts:
-            # Smaller than one part: a plain object, and the multipart upload is dropped.
+            # Smaller than one part: a plain object (and any multipart upload is dropped).
             client.put_object(Bucket=driver.bucket, Key=self._key, Body=bytes(self._buffer))
-            client.abort_multipart_upload(
-                Bucket=driver.bucket, Key=self._key, UploadId=self._session.upload_id
-            )
+            driver._abort_multipart(self._key, self._session)
         else:
             if self._buffer:
                 self._send_part(bytes(self._buffer))
@@ -360,14 +383,24 @@ class S3Driver:
         from boto3.s3.transfer import TransferConfig
         from botocore.exceptions import ClientError
 
+        info = self.stat(source)
+        if info is None:
+            raise PathNotFound(source)
+        copied = {"Bucket": self.bucket, "Key": self._key(source)}
         try:
-            # Managed copy: server-side, in parallel parts for large objects.
-            self.client.copy(
-                {"Bucket": self.bucket, "Key": self._key(source)},
-                self.bucket,
-                self._key(destination),
-                Config=TransferConfig(multipart_threshold=64 * 1024 * 1024, max_concurrency=8),
-            )
+            if info.size < _MANAGED_COPY_BYTES:
+                self.client.copy_object(
+                    CopySource=copied, Bucket=self.bucket, Key=self._key(destination)
+                )
+            else:  # server-side, in parallel parts
+                self.client.copy(
+                    copied,
+                    self.bucket,
+                    self._key(destination),
+                    Config=TransferConfig(
+                        multipart_threshold=_MANAGED_COPY_BYTES, max_concurrency=8
+                    ),
+                )
         except ClientError as error:
             if _not_found(error):
                 raise PathNotFound(source) from None
@@ -377,10 +410,12 @@ class S3Driver:
     def delete(self, path: str) -> bool:
         key = self._key(path)
         doomed: list[str] = []
-        if self.stat(path) is not None:
-            doomed.append(key)
-        for page in self._objects(key + "/"):
-            doomed.extend(item["Key"] for item in page.get("Contents", []))
+        for page in self._objects(key):  # the file itself and everything under it: one listing
+            doomed.extend(
+                item["Key"]
+                for item in page.get("Contents", [])
+                if item["Key"] == key or item["Key"].startswith(key + "/")
+            )
         for session_key in [k for k in doomed if k.endswith(SESSION_SUFFIX)]:
             session_path = self._path(session_key)[: -len(SESSION_SUFFIX)]
             with contextlib.suppress(PathNotFound):
@@ -420,6 +455,8 @@ class S3Driver:
     def _abort_multipart(self, key: str, session: _Session) -> None:
         from botocore.exceptions import ClientError
 
+        if session.upload_id is None:
+            return
         try:
             self.client.abort_multipart_upload(
                 Bucket=self.bucket, Key=key, UploadId=session.upload_id
