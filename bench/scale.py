@@ -2,7 +2,8 @@
 
 - **S3**: our service on PostgreSQL with ``--storage-url s3://`` and the CNCF registry with its
   ``s3`` driver, both on the same SeaweedFS (``weed mini``), each under its own prefix of one
-  bucket: the blob push/pull runs of :mod:`bench.blobs` at 64 MiB and 1 GiB, with server RSS.
+  bucket: the blob push/pull runs of :mod:`bench.blobs` at 64 MiB and 1 GiB, with server RSS,
+  and the crane image push/pull of :mod:`bench.images`.
 - **Replicas**: two replicas on one PostgreSQL database and one bucket; HAProxy round-robin
   over both, and a second HAProxy over the first replica alone; wrk on the same manifest
   through each.
@@ -19,6 +20,7 @@ from cloudraya_registry.storage import BlobStore, open_driver
 
 from bench.blobs import run_blob_bench
 from bench.config import GIB, MIB, BenchConfig
+from bench.images import run_image_bench
 from bench.manifests import REPO_PATH, TAG, _script, run_wrk
 from bench.oci_client import OciClient
 from bench.results import Results, Row
@@ -44,7 +46,9 @@ REPLICA_TARGET_RATIO = 1.6
 
 def run_s3_bench(cfg: BenchConfig, work: Path, results: Results) -> None:
     sizes = (1 * MIB, 8 * MIB) if cfg.quick else (64 * MIB, 1 * GIB)
-    s3_cfg = dataclasses.replace(cfg, blob_sizes=sizes, blob_runs=min(cfg.blob_runs, 3))
+    s3_cfg = dataclasses.replace(
+        cfg, blob_sizes=sizes, blob_runs=min(cfg.blob_runs, 3), image_runs=min(cfg.image_runs, 3)
+    )
     postgres = PostgresServer().start()
     weed = SeaweedS3(work / "weed", bucket="bench").start()
     ours = OurServer(
@@ -73,6 +77,15 @@ def run_s3_bench(cfg: BenchConfig, work: Path, results: Results) -> None:
             part=S3_PART,
             prefix="S3 ",
             target_ratio=S3_TARGET_RATIO,
+        )
+        run_image_bench(
+            s3_cfg,
+            endpoints,
+            work,
+            results,
+            part=S3_PART,
+            prefix="S3 ",
+            time_limit=round(1 / S3_TARGET_RATIO, 2),
         )
     finally:
         ours.stop()

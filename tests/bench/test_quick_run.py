@@ -46,11 +46,12 @@ def expected_rows() -> set[str]:
     rows.add("pulumi up --parallel 64, 3 registries")
     rows.add("pulumi up, without the gRPC log, 3 registries")
     rows |= {"scan time", "service peak RSS while scanning"}
-    for size in SIZES:  # the S3 rows (bench/scale.py): the same blob runs on SeaweedFS
+    for size in SIZES:  # the S3 rows (bench/scale.py): the same blob and image runs on SeaweedFS
         rows |= {f"S3 blob {op} {size}" for op in ("push monolithic", "push chunked", "pull")}
         rows.add(f"S3 server peak RSS during {size} blob runs")
         rows.add(f"S3 server CPU time per GB moved, {size} blobs")
     rows.add(f"S3 server peak RSS, {SIZES[-1]} over {SIZES[0]} blobs")
+    rows |= {f"S3 image {op} with crane (8 small layers)" for op in ("push", "pull")}
     rows |= {f"manifest GET c={c}, two replicas vs one" for c in (16, 64)}
     rows.add("S3 upload close, 8 MiB, on another replica vs the same")
     return rows
