@@ -211,8 +211,10 @@ def commit_upload(
     *,
     has_session: bool,
     check: Check,
+    held: bytes | None = None,
 ) -> None:
-    """Checks, link and rename into place in one transaction (the digest is verified)."""
+    """Checks, link and rename into place in one transaction (the digest is verified);
+    ``held``: the upload's bytes when the blob store handed them over at sealing."""
     with state.db.write() as session:
         lock_for_transaction(session, LockKey.CONTENT, shared=True)
         repo_id = repositories.ensure_id(session, registry.id, repository)
@@ -233,7 +235,7 @@ def commit_upload(
         if has_session:
             session.execute(_FORGET_UPLOAD, {"upload": upload_id})
         # Under the shared content lock: a collector deciding about this digest waits for us.
-        state.blob_store.promote_upload(upload_id, digest)
+        state.blob_store.promote_upload(upload_id, digest, held)
 
 
 def mount(

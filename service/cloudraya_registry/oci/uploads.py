@@ -162,7 +162,7 @@ async def _verify_and_commit(
 ) -> Response:
     store = ctx.state.blob_store
     algorithm = expected.split(":", 1)[0]
-    size, actual = await in_thread(store.seal_upload, upload_id, algorithm)
+    size, actual, held = await in_thread(store.seal_upload, upload_id, algorithm)
     if actual != expected:
         await in_thread(content.discard_upload, ctx.state, upload_id)
         raise OciError(
@@ -182,6 +182,7 @@ async def _verify_and_commit(
             size,
             has_session=has_session,
             check=ctx.check,
+            held=held,
         )
     except DomainError:  # refused (quota): nothing of it is kept
         await in_thread(content.discard_upload, ctx.state, upload_id)

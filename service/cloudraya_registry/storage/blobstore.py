@@ -7,6 +7,8 @@ Paths in the driver::
 
 A blob reaches its digest path only by ``promote_upload`` (after the caller verified the
 digest) or ``put_bytes`` (which verifies it), so nothing partial is ever served under a digest.
+A small upload the driver holds in memory (S3: less than a part) is not written as a file at
+all: ``seal_upload`` hands its bytes over and ``promote_upload`` writes them at the digest path.
 
 The running sha256 of an upload is kept in this process while its requests land here; when
 another replica continued the upload (or after a restart), ``seal_upload`` verifies the digest
@@ -23,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from cloudraya_registry.storage.driver import FileWriter, PathNotFound, StorageDriver
 
@@ -91,6 +93,15 @@ class _SmallContentCache:
             data = self._items.pop(digest, None)
             if data is not None:
                 self._size -= len(data)
+
+
+class SealedUpload(NamedTuple):
+    """An upload's finished bytes: their size and digest, and the bytes themselves when they
+    were never stored as a file (to be given to ``promote_upload``)."""
+
+    size: int
+    digest: str
+    held: bytes | None = None
 
 
 @dataclass
@@ -243,8 +254,8 @@ class BlobStore:
             raise UploadMissingError(upload_id) from None
         return UploadWriter(self, upload_id, writer)
 
-    def seal_upload(self, upload_id: str, algorithm: str) -> tuple[int, str]:
-        """Finish the upload's bytes and return ``(size, "<algorithm>:<hex>")`` of them.
+    def seal_upload(self, upload_id: str, algorithm: str) -> SealedUpload:
+        """Finish the upload's bytes: their size and ``"<algorithm>:<hex>"``.
 
         Sealing twice (a retried PUT) finds the finished bytes and hashes them again.
         """
@@ -255,13 +266,19 @@ class BlobStore:
             info = self.driver.stat(path)
             if info is None:
                 raise UploadMissingError(upload_id) from None
-            return info.size, self._hash_stored(path, algorithm)
+            return SealedUpload(info.size, self._hash_stored(path, algorithm))
         size = writer.size
-        writer.commit()
+        held = writer.held_content()
+        if held is None:
+            writer.commit()
         known = self._running_hash(upload_id, size) if algorithm == _RUNNING_ALGORITHM else None
         if known is not None:
-            return size, f"{algorithm}:{known.hexdigest()}"
-        return size, self._hash_stored(path, algorithm)
+            return SealedUpload(size, f"{algorithm}:{known.hexdigest()}", held)
+        if held is not None:
+            return SealedUpload(
+                size, f"{algorithm}:{hashlib.new(algorithm, held).hexdigest()}", held
+            )
+        return SealedUpload(size, self._hash_stored(path, algorithm))
 
     def _hash_stored(self, path: str, algorithm: str) -> str:
         """The digest of stored bytes, read as a stream (another replica wrote them)."""
@@ -271,14 +288,21 @@ class BlobStore:
                 hasher.update(chunk)
         return f"{algorithm}:{hasher.hexdigest()}"
 
-    def promote_upload(self, upload_id: str, digest: str) -> None:
-        """Move a sealed upload into place as blob ``digest``.
+    def promote_upload(self, upload_id: str, digest: str, held: bytes | None = None) -> None:
+        """Move a sealed upload into place as blob ``digest`` (or write the ``held`` bytes
+        ``seal_upload`` handed over there).
 
         Content is addressed by digest, so when the blob is stored already (same size) the
         upload is only dropped: no second copy (on S3 a move is a server-side copy). Callers
         hold the content lock, so the collector cannot remove that blob meanwhile.
         """
         source, target = self._upload_data(upload_id), self.blob_path(digest)
+        if held is not None:
+            stored = self.driver.stat(target)
+            if stored is None or stored.size != len(held):
+                self.driver.put_content(target, held)
+            self.delete_upload(upload_id)
+            return
         uploaded = self.driver.stat(source)
         if uploaded is None:
             raise UploadMissingError(upload_id)

@@ -70,6 +70,11 @@ class FileWriter(Protocol):
     def commit(self) -> None:
         """Finish the file: from now on it is read with ``reader`` like any other."""
 
+    def held_content(self) -> bytes | None:
+        """The whole file, when this writer holds all of it in memory and none of it is stored
+        as a file yet (a small S3 upload); else None. Instead of ``commit()``, the caller may
+        then write those bytes where they belong (one request instead of a copy)."""
+
 
 @runtime_checkable
 class StorageDriver(Protocol):

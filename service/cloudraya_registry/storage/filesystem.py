@@ -66,6 +66,9 @@ class FilesystemWriter:
         os.fsync(self._file.fileno())
         self._file.close()
 
+    def held_content(self) -> None:
+        return None
+
 
 class FilesystemDriver:
     """The :class:`~cloudraya_registry.storage.driver.StorageDriver` on a local directory."""

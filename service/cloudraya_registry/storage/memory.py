@@ -51,6 +51,9 @@ class InMemoryWriter:
     def commit(self) -> None:
         pass
 
+    def held_content(self) -> None:
+        return None
+
 
 class InMemoryDriver:
     def __init__(self) -> None:

@@ -208,6 +208,9 @@ class S3Writer:
     def cancel(self) -> None:
         self._driver._abort_session(self._path, self._session)
 
+    def held_content(self) -> bytes | None:
+        return None if self._session.parts else bytes(self._buffer)
+
     def commit(self) -> None:
         driver, client = self._driver, self._driver.client
         if not self._session.parts:
