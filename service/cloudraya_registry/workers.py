@@ -95,7 +95,7 @@ def worker_app():
 
     configure_logging()
     args = build_parser().parse_args(json.loads(os.environ[ARGV_ENV]))
-    state = build_state(service_config(args), bootstrap=False)
+    state = build_state(service_config(args), bootstrap=False, migrate=False)
     state.worker_process = True
     sys.setswitchinterval(0.001)  # as in a single process: see cli._serve
     return create_app(state)
