@@ -8,6 +8,7 @@ transaction that links it, so nothing partial is ever served.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from typing import TYPE_CHECKING
@@ -160,7 +161,9 @@ def open_upload(state: ServiceState, registry: RegistryInfo, repository: str, ch
                 _NEW_UPLOAD, {"upload": upload_id, "repository": repo_id, "now": utcnow()}
             )
     except BaseException:
-        state.blob_store.delete_upload(upload_id)
+        # The refusal is the answer; data a failing store keeps is collected once old.
+        with contextlib.suppress(Exception):
+            state.blob_store.delete_upload(upload_id)
         raise
     return upload_id
 

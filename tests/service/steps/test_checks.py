@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cloudraya_registry.domain import immutability, quota
+from cloudraya_registry.domain import content, immutability, quota
 from cloudraya_registry.domain.changes import (
     BlobAdded,
     BlobRemoved,
@@ -150,3 +150,17 @@ def test_tagged_content_remains_keeps_what_a_tagged_image_needs(world: World) ->
         immutability.tagged_content_remains(
             world.state, session, BlobRemoved(world.registry, FULL, repository_id, loose_layer)
         )
+
+
+def test_a_refused_upload_start_is_the_answer_even_when_its_data_cannot_be_dropped(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(session, change) -> None:
+        raise QuotaExceeded("no more uploads here")
+
+    def storage_down(upload_id: str) -> None:
+        raise OSError("storage unavailable")
+
+    monkeypatch.setattr(world.state.blob_store, "delete_upload", storage_down)
+    with pytest.raises(QuotaExceeded, match="no more uploads here"):
+        content.open_upload(world.state, world.registry, REPOSITORY, refuse)
