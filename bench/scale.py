@@ -69,24 +69,16 @@ def run_s3_bench(cfg: BenchConfig, work: Path, results: Results) -> None:
     )
     try:
         endpoints = [ours.start(), reference.start()]
-        run_blob_bench(
-            s3_cfg,
-            endpoints,
-            work,
-            results,
-            part=S3_PART,
-            prefix="S3 ",
-            target_ratio=S3_TARGET_RATIO,
-        )
-        run_image_bench(
-            s3_cfg,
-            endpoints,
-            work,
-            results,
-            part=S3_PART,
-            prefix="S3 ",
-            time_limit=round(1 / S3_TARGET_RATIO, 2),
-        )
+        for run in (run_blob_bench, run_image_bench):
+            run(
+                s3_cfg,
+                endpoints,
+                work,
+                results,
+                part=S3_PART,
+                prefix="S3 ",
+                target_ratio=S3_TARGET_RATIO,
+            )
     finally:
         ours.stop()
         reference.stop()
